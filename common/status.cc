@@ -1,0 +1,64 @@
+#include "common/status.h"
+
+namespace mezhved {
+
+std::string_view ErrorCodeName(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return "OK";
+    case ErrorCode::kInvalidMessage:
+      return "INVALID_MESSAGE";
+    case ErrorCode::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case ErrorCode::kMessageTooLarge:
+      return "MESSAGE_TOO_LARGE";
+    case ErrorCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case ErrorCode::kSenderMismatch:
+      return "SENDER_MISMATCH";
+    case ErrorCode::kNotFound:
+      return "NOT_FOUND";
+    case ErrorCode::kNotAddressee:
+      return "NOT_ADDRESSEE";
+    case ErrorCode::kNotARequest:
+      return "NOT_A_REQUEST";
+    case ErrorCode::kRequestClosed:
+      return "REQUEST_CLOSED";
+    case ErrorCode::kIdempotencyConflict:
+      return "IDEMPOTENCY_CONFLICT";
+    case ErrorCode::kNotDeadLettered:
+      return "NOT_DEAD_LETTERED";
+    case ErrorCode::kNotDelivered:
+      return "NOT_DELIVERED";
+    case ErrorCode::kUnavailable:
+      return "UNAVAILABLE";
+    case ErrorCode::kInternal:
+      return "INTERNAL";
+    case ErrorCode::kConfigInvalid:
+      return "CONFIG_INVALID";
+  }
+  return "INTERNAL";
+}
+
+Status Status::Prefixed(std::string_view context) const {
+  if (ok()) {
+    return *this;
+  }
+  return {code_, std::string(context) + ": " + message_, fields_};
+}
+
+std::string Status::ToString() const {
+  std::string text(ErrorCodeName(code_));
+  if (!message_.empty()) {
+    text += ": " + message_;
+  }
+  for (const FieldError& field : fields_) {
+    text += "\n  " + field.path + " " + field.code;
+    if (!field.description.empty()) {
+      text += " (" + field.description + ")";
+    }
+  }
+  return text;
+}
+
+}  // namespace mezhved
