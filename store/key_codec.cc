@@ -1,0 +1,131 @@
+#include "store/key_codec.h"
+
+namespace mezhved::store::keys {
+namespace {
+
+constexpr char kSeparator = '\0';
+constexpr size_t kSequenceSize = 8;
+constexpr size_t kPageTokenSize = 16;
+constexpr std::string_view kHexDigits = "0123456789abcdef";
+
+template <typename Unsigned>
+void AppendBigEndian(std::string* out, Unsigned value) {
+  for (int shift = static_cast<int>(sizeof(Unsigned) * 8) - 8; shift >= 0; shift -= 8) {
+    out->push_back(static_cast<char>(static_cast<unsigned char>(value >> shift)));
+  }
+}
+
+template <typename Unsigned>
+std::optional<Unsigned> DecodeBigEndian(std::string_view bytes) {
+  if (bytes.size() != sizeof(Unsigned)) {
+    return std::nullopt;
+  }
+  Unsigned value = 0;
+  for (char byte : bytes) {
+    value = static_cast<Unsigned>((value << 8) | static_cast<unsigned char>(byte));
+  }
+  return value;
+}
+
+}  // namespace
+
+void AppendBigEndian32(std::string* out, uint32_t value) { AppendBigEndian(out, value); }
+void AppendBigEndian64(std::string* out, uint64_t value) { AppendBigEndian(out, value); }
+
+std::string EncodeBigEndian64(uint64_t value) {
+  std::string out;
+  AppendBigEndian64(&out, value);
+  return out;
+}
+
+std::optional<uint32_t> DecodeBigEndian32(std::string_view bytes) { return DecodeBigEndian<uint32_t>(bytes); }
+std::optional<uint64_t> DecodeBigEndian64(std::string_view bytes) { return DecodeBigEndian<uint64_t>(bytes); }
+
+bool IsValidOrganisationCode(std::string_view code) {
+  return !code.empty() && code.find(kSeparator) == std::string_view::npos;
+}
+
+std::string MessageKey(const MessageId& id) { return std::string(id.bytes()); }
+
+std::string QueuePrefix(std::string_view recipient_code) {
+  std::string prefix(recipient_code);
+  prefix.push_back(kSeparator);
+  return prefix;
+}
+
+std::string QueueKey(std::string_view recipient_code, uint64_t sequence) {
+  std::string key = QueuePrefix(recipient_code);
+  AppendBigEndian64(&key, sequence);
+  return key;
+}
+
+std::optional<QueueKeyParts> DecodeQueueKey(std::string_view key) {
+  if (key.size() < kSequenceSize + 2) {
+    return std::nullopt;
+  }
+  const size_t separator = key.size() - kSequenceSize - 1;
+  if (key[separator] != kSeparator) {
+    return std::nullopt;
+  }
+  QueueKeyParts parts;
+  parts.recipient_code = key.substr(0, separator);
+  if (!IsValidOrganisationCode(parts.recipient_code)) {
+    return std::nullopt;
+  }
+  parts.sequence = *DecodeBigEndian64(key.substr(separator + 1));
+  return parts;
+}
+
+std::string HistoryPrefix(const MessageId& id) { return std::string(id.bytes()); }
+
+std::string HistoryKey(const MessageId& id, uint32_t event_index) {
+  std::string key = HistoryPrefix(id);
+  AppendBigEndian32(&key, event_index);
+  return key;
+}
+
+std::string IdempotencyKey(std::string_view sender_code, std::string_view idempotency_key) {
+  std::string key(sender_code);
+  key.push_back(kSeparator);
+  key.append(idempotency_key);
+  return key;
+}
+
+std::string PrefixUpperBound(std::string_view prefix) {
+  std::string bound(prefix);
+  while (!bound.empty()) {
+    auto& last = reinterpret_cast<unsigned char&>(bound.back());
+    if (last != 0xFF) {
+      ++last;
+      return bound;
+    }
+    bound.pop_back();  // 0xFF cannot be incremented: the bound is one byte shorter
+  }
+  return bound;
+}
+
+std::string EncodePageToken(uint64_t last_sequence) {
+  std::string token;
+  token.reserve(kPageTokenSize);
+  for (int shift = 60; shift >= 0; shift -= 4) {
+    token.push_back(kHexDigits[(last_sequence >> shift) & 0xF]);
+  }
+  return token;
+}
+
+std::optional<uint64_t> DecodePageToken(std::string_view token) {
+  if (token.size() != kPageTokenSize) {
+    return std::nullopt;
+  }
+  uint64_t sequence = 0;
+  for (char c : token) {
+    const size_t digit = kHexDigits.find(c);
+    if (digit == std::string_view::npos) {
+      return std::nullopt;
+    }
+    sequence = (sequence << 4) | digit;
+  }
+  return sequence;
+}
+
+}  // namespace mezhved::store::keys

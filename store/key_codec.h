@@ -1,0 +1,57 @@
+// Every key the RocksDB store writes, encoded in one place (docs/ARCHITECTURE.md, "Storage layout"). Integers are
+// big-endian so that RocksDB's bytewise order is numeric order: a queue's keys sort by acceptance sequence and a
+// message's history keys by event index. Organisation codes never contain '\0', which ends them inside keys.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/message_id.h"
+
+namespace mezhved::store::keys {
+
+// Column family "meta".
+inline constexpr std::string_view kFormatVersionKey = "format_version";
+inline constexpr std::string_view kNextSequenceKey = "next_sequence";
+
+void AppendBigEndian32(std::string* out, uint32_t value);
+void AppendBigEndian64(std::string* out, uint64_t value);
+std::string EncodeBigEndian64(uint64_t value);
+// Exactly 4 or 8 bytes, else nullopt.
+std::optional<uint32_t> DecodeBigEndian32(std::string_view bytes);
+std::optional<uint64_t> DecodeBigEndian64(std::string_view bytes);
+
+// Non-empty and free of '\0', the separator inside keys.
+bool IsValidOrganisationCode(std::string_view code);
+
+// "messages" and "states": the 16 raw id bytes.
+std::string MessageKey(const MessageId& id);
+
+// "queues" and "dead_letters": recipient '\0' BE64(sequence).
+std::string QueueKey(std::string_view recipient_code, uint64_t sequence);
+// recipient '\0': the prefix of all of one recipient's queue keys, and nobody else's.
+std::string QueuePrefix(std::string_view recipient_code);
+struct QueueKeyParts {
+  std::string_view recipient_code;  // points into the decoded key
+  uint64_t sequence = 0;
+};
+std::optional<QueueKeyParts> DecodeQueueKey(std::string_view key);
+
+// "history": id16 BE32(event index).
+std::string HistoryKey(const MessageId& id, uint32_t event_index);
+std::string HistoryPrefix(const MessageId& id);
+
+// "idempotency": sender '\0' key. The key itself may hold any bytes: the sender code ends at the first '\0'.
+std::string IdempotencyKey(std::string_view sender_code, std::string_view idempotency_key);
+
+// The smallest key greater than every key that starts with `prefix` (an exclusive iterate_upper_bound); empty when
+// there is none (the prefix is all 0xFF bytes).
+std::string PrefixUpperBound(std::string_view prefix);
+
+// ListQueue page tokens: the last sequence returned, as 16 lowercase hex digits. Opaque to clients.
+std::string EncodePageToken(uint64_t last_sequence);
+std::optional<uint64_t> DecodePageToken(std::string_view token);
+
+}  // namespace mezhved::store::keys

@@ -1,0 +1,158 @@
+// The durable outbox/inbox, in the domain's words: accept, lease, ack, dead-letter, requeue, history. The core
+// (gateway/) talks only to this interface; store/rocksdb_store.h implements it on RocksDB, and a replicated backend
+// can implement it later. Keys, column families and encodings are private to the implementation.
+//
+// Threading: mutations (Accept*, Lease, Ack, Requeue, SweepExpiredLeases) are asynchronous. Each is applied in
+// submission order, atomically (one write batch per state change), and its callback runs only after that batch
+// is durably synced, on a store thread: a callback must be quick and must not block or call back into the
+// store synchronously waiting for a result. Reads (Get, ListQueue, QueueStats) return committed state and may be
+// called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/message_id.h"
+#include "common/status.h"
+#include "mezhved/v1/messages.pb.h"
+
+namespace mezhved::store {
+
+template <typename T>
+using Done = std::function<void(StatusOr<T>)>;
+
+// A message the core has validated and wants stored. message.message_id, kind, sender_code, recipient_code,
+// accepted_at and body are filled in by the core.
+struct NewMessage {
+  v1::Message message;
+  std::string idempotency_key;  // empty: no idempotency check
+  std::string content_digest;   // compared when the key was seen before
+  v1::InformationTypeRef information_type;
+};
+
+struct AcceptOutcome {
+  MessageId id;
+  bool duplicate = false;  // the idempotency key was known: nothing was stored, id is the original message
+  UnixMillis accepted_at_ms = 0;
+};
+
+// What a response does to the request it answers, decided by the core's rules (gateway/lifecycle.h) from the
+// request and its current state. Runs on the store thread inside the atomic update; it must not block.
+struct RequestView {
+  const v1::Message& request;
+  v1::MessageState state;
+};
+using RequestTransition = std::function<StatusOr<v1::MessageState>(const RequestView& request)>;
+
+struct LeaseOptions {
+  uint32_t max_messages = 1;
+  UnixMillis now_ms = 0;
+  int64_t lease_ms = 0;
+  uint32_t max_attempts = 1;  // a message whose lease ends after this many deliveries is dead-lettered
+};
+
+enum class AckOutcome { kAcknowledged, kAlreadyAcknowledged, kNotFound, kNotDelivered };
+
+struct AckItem {
+  MessageId id;
+  AckOutcome outcome = AckOutcome::kNotFound;
+};
+
+struct RequeueItem {
+  MessageId id;
+  Status status;  // OK, NOT_FOUND or NOT_DEAD_LETTERED
+};
+
+struct SweepOutcome {
+  std::vector<std::string> recipients_with_ready;  // queues where a lease ended and a message is ready again
+  uint32_t dead_lettered = 0;
+};
+
+// A message with its current state and full history, as read from committed state.
+struct MessageRecord {
+  v1::Message message;  // delivery_attempt holds the number of deliveries so far
+  v1::InformationTypeRef information_type;
+  v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
+  uint32_t attempts = 0;
+  UnixMillis lease_until_ms = 0;  // non-zero while DELIVERED
+  std::vector<std::string> response_ids;
+  std::vector<v1::HistoryEvent> history;
+};
+
+struct QueueStat {
+  std::string recipient_code;
+  uint64_t pending = 0;  // ready + leased
+  uint64_t leased = 0;
+  uint64_t dead_letters = 0;
+  UnixMillis oldest_pending_accepted_ms = 0;  // 0 when nothing is pending
+};
+
+enum class QueueView { kPending, kDeadLetters };
+
+struct ListQuery {
+  std::string recipient_code;
+  QueueView view = QueueView::kPending;
+  uint32_t limit = 50;
+  bool newest_first = false;
+  std::string page_token;  // opaque, from a previous page's next_page_token
+};
+
+struct MessageSummary {
+  MessageId id;
+  v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+  v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
+  std::string sender_code;
+  v1::InformationTypeRef information_type;
+  UnixMillis accepted_at_ms = 0;
+  uint32_t attempts = 0;
+};
+
+struct MessagePage {
+  std::vector<MessageSummary> messages;
+  std::string next_page_token;  // empty on the last page
+};
+
+class MessageStore {
+ public:
+  virtual ~MessageStore() = default;
+
+  // Stores a new message and queues it for its recipient. With an idempotency key already used by the same
+  // sender, stores nothing and returns the original id (duplicate) or IDEMPOTENCY_CONFLICT when the content digest
+  // differs. History: ACCEPTED by the sender.
+  virtual void Accept(NewMessage message, Done<AcceptOutcome> done) = 0;
+
+  // Stores a response and applies `transition` to the request it answers, atomically: the response is stored only
+  // if the request exists (else NOT_FOUND) and `transition` returns a state. A response to a request that is still
+  // queued for the responder also acknowledges the request. The response is queued for its recipient.
+  virtual void AcceptResponse(NewMessage response, MessageId request_id, RequestTransition transition,
+                              Done<AcceptOutcome> done) = 0;
+
+  // Leases up to max_messages ready messages of the recipient's queue, oldest acceptance first: each gets one more
+  // delivery attempt, state DELIVERED and a lease until now+lease_ms. A message whose lease ended after
+  // max_attempts deliveries is dead-lettered instead of delivered again.
+  virtual void Lease(std::string recipient_code, LeaseOptions options, Done<std::vector<v1::Message>> done) = 0;
+
+  // Acknowledges delivered messages of the recipient's queue: they leave the queue (state ACKNOWLEDGED, unless a
+  // response already moved a request further).
+  virtual void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms,
+                   Done<std::vector<AckItem>> done) = 0;
+
+  // Puts dead-lettered messages back into their queues at their original position, with attempts reset.
+  // History: ACCEPTED by `actor`.
+  virtual void Requeue(std::vector<MessageId> ids, std::string actor, UnixMillis now_ms,
+                       Done<std::vector<RequeueItem>> done) = 0;
+
+  // Dead-letters messages whose lease ended after max_attempts deliveries and reports the queues where ended
+  // leases made messages ready again.
+  virtual void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) = 0;
+
+  virtual StatusOr<MessageRecord> Get(const MessageId& id) const = 0;
+  virtual std::vector<QueueStat> QueueStats() const = 0;
+  virtual StatusOr<MessagePage> ListQueue(const ListQuery& query) const = 0;
+};
+
+}  // namespace mezhved::store

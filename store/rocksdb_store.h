@@ -1,0 +1,68 @@
+// The MessageStore on RocksDB: one database per gateway, column families and keys as docs/ARCHITECTURE.md lays them
+// out. RocksDB stays behind a pimpl so that nothing outside store/ compiles against its headers.
+//
+// Mutations are group-committed by one writer thread: it takes every mutation waiting (up to
+// max_batch_operations), applies them in submission order to one write batch, writes that batch once with
+// sync = true and only then runs their callbacks, in submission order, on the writer thread. A mutation that fails
+// its own checks (NOT_FOUND, IDEMPOTENCY_CONFLICT...) leaves nothing in the batch and gets its error with the
+// others, after the commit. If the write fails, every mutation of the group gets UNAVAILABLE with RocksDB's error
+// text, and so does every later mutation: the store must be reopened. A mutation refused on submission (after a
+// failed write or Close) gets its callback at once, on the caller's thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "store/message_store.h"
+
+namespace mezhved::store {
+
+struct RocksDbStoreOptions {
+  std::string data_dir;                  // created if missing
+  uint32_t max_batch_operations = 1000;  // most mutations in one group commit (at least 1)
+};
+
+class RocksDbStore final : public MessageStore {
+ public:
+  // Opens or creates the store and rebuilds its queue index from the "queues" and "dead_letters" column families.
+  // INTERNAL when the store was written by a newer format version or a record is corrupt; UNAVAILABLE when RocksDB
+  // cannot open the directory (e.g. another process holds it).
+  static StatusOr<std::unique_ptr<RocksDbStore>> Open(const RocksDbStoreOptions& options);
+
+  // Finishes every submitted mutation (its callback runs) and closes the database.
+  ~RocksDbStore() override;
+  RocksDbStore(const RocksDbStore&) = delete;
+  RocksDbStore& operator=(const RocksDbStore&) = delete;
+
+  // The same as the destructor, earlier: later mutations complete at once, on the caller's thread, with
+  // UNAVAILABLE, and reads return UNAVAILABLE (QueueStats: empty). Idempotent. Must not be called from a callback.
+  void Close();
+
+  // Write batches committed so far: fewer than the mutations when group commit batches them.
+  uint64_t CommittedBatches() const;
+
+  void Accept(NewMessage message, Done<AcceptOutcome> done) override;
+  void AcceptResponse(NewMessage response, MessageId request_id, RequestTransition transition,
+                      Done<AcceptOutcome> done) override;
+  void Lease(std::string recipient_code, LeaseOptions options, Done<std::vector<v1::Message>> done) override;
+  void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms,
+           Done<std::vector<AckItem>> done) override;
+  void Requeue(std::vector<MessageId> ids, std::string actor, UnixMillis now_ms,
+               Done<std::vector<RequeueItem>> done) override;
+  void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) override;
+
+  StatusOr<MessageRecord> Get(const MessageId& id) const override;
+  std::vector<QueueStat> QueueStats() const override;
+  StatusOr<MessagePage> ListQueue(const ListQuery& query) const override;
+
+ private:
+  class Impl;
+  explicit RocksDbStore(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace mezhved::store
