@@ -1,0 +1,543 @@
+#include "gateway/gateway.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/time_util.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+#include "gateway/lifecycle.h"
+
+namespace mezhved::gateway {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// Leases shorter than this would expire before a client could process what it received.
+constexpr uint32_t kMinLeaseMs = 100;
+
+std::string OperatorActor(const std::string& operator_name) { return "operator:" + operator_name; }
+
+// SHA-256 of the message's deterministic serialization: tells a true resend from a key reused for other content.
+std::string ContentDigest(const google::protobuf::Message& message) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
+  return {reinterpret_cast<const char*>(digest), length};
+}
+
+// Adds the idempotency key's own check to the envelope's.
+Status WithKeyCheck(Status envelope_status, const std::string& key) {
+  if (IsValidIdempotencyKey(key) || envelope_status.code() == ErrorCode::kMessageTooLarge) {
+    return envelope_status;
+  }
+  Violations violations;
+  for (const FieldError& error : envelope_status.fields()) {
+    violations.Add(error.path, error.code, error.description);
+  }
+  violations.Add("idempotency_key", kViolationRequired, "1..128 printable ASCII characters, unique per sender");
+  return violations.ToStatus();
+}
+
+Status Stopping() { return {ErrorCode::kUnavailable, "the gateway is stopping; retry with the same idempotency key"}; }
+
+Status SenderMismatch(const std::string& field, const std::string& claimed, const std::string& caller) {
+  return {ErrorCode::kSenderMismatch,
+          field + " is '" + claimed + "' but the caller is '" + caller + "': an organisation sends only as itself"};
+}
+
+StatusOr<MessageId> ParseId(const std::string& text, const std::string& field) {
+  std::optional<MessageId> id = MessageId::Parse(text);
+  if (!id) {
+    return Status(ErrorCode::kInvalidArgument, field + " is not a message id", {{field, "MALFORMED", "a UUID"}});
+  }
+  return *id;
+}
+
+StatusOr<std::vector<MessageId>> ParseIds(const google::protobuf::RepeatedPtrField<std::string>& texts,
+                                          uint32_t max_count) {
+  if (texts.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "no message ids", {{"message_ids", "REQUIRED", "at least one"}});
+  }
+  if (static_cast<uint32_t>(texts.size()) > max_count) {
+    return Status(ErrorCode::kInvalidArgument, "too many message ids",
+                  {{"message_ids", "TOO_LONG", "at most " + std::to_string(max_count)}});
+  }
+  std::vector<MessageId> ids;
+  for (int i = 0; i < texts.size(); ++i) {
+    StatusOr<MessageId> id = ParseId(texts[i], "message_ids[" + std::to_string(i) + "]");
+    MEZHVED_RETURN_IF_ERROR(id.status());
+    ids.push_back(*id);
+  }
+  return ids;
+}
+
+v1::AckOutcome ToApi(store::AckOutcome outcome) {
+  switch (outcome) {
+    case store::AckOutcome::kAcknowledged:
+      return v1::ACK_OUTCOME_ACKNOWLEDGED;
+    case store::AckOutcome::kAlreadyAcknowledged:
+      return v1::ACK_OUTCOME_ALREADY_ACKNOWLEDGED;
+    case store::AckOutcome::kNotFound:
+      return v1::ACK_OUTCOME_NOT_FOUND;
+    case store::AckOutcome::kNotDelivered:
+      return v1::ACK_OUTCOME_NOT_DELIVERED;
+  }
+  return v1::ACK_OUTCOME_UNSPECIFIED;
+}
+
+v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
+  v1::MessageStatus status;
+  status.set_message_id(record.message.message_id());
+  status.set_kind(record.message.kind());
+  status.set_state(record.state);
+  status.set_sender_code(record.message.sender_code());
+  status.set_recipient_code(record.message.recipient_code());
+  *status.mutable_accepted_at() = record.message.accepted_at();
+  status.set_delivery_attempts(record.attempts);
+  if (record.state == v1::MESSAGE_STATE_DELIVERED && record.lease_until_ms > 0) {
+    *status.mutable_lease_expires_at() = TimeUtil::MillisecondsToTimestamp(record.lease_until_ms);
+  }
+  *status.mutable_information_type() = record.information_type;
+  if (record.message.has_response()) {
+    status.set_request_id(record.message.response().request_id());
+  }
+  for (const std::string& id : record.response_ids) {
+    status.add_response_ids(id);
+  }
+  for (const v1::HistoryEvent& event : record.history) {
+    *status.add_history() = event;
+  }
+  return status;
+}
+
+}  // namespace
+
+GatewaySettings GatewaySettings::FromConfig(const config::v1::GatewayConfig& config) {
+  GatewaySettings settings;
+  const config::v1::DeliveryConfig& delivery = config.delivery();
+  settings.lease_ms = delivery.lease_ms();
+  settings.max_lease_ms = delivery.max_lease_ms();
+  settings.max_attempts = delivery.max_attempts();
+  settings.max_receive_batch = delivery.max_receive_batch();
+  settings.max_wait_ms = delivery.max_wait_ms();
+  settings.limits.max_payload_bytes = config.limits().max_payload_bytes();
+  return settings;
+}
+
+struct Gateway::Waiter {
+  std::string recipient;
+  uint32_t max_messages = 1;
+  int64_t lease_ms = 0;
+  UnixMillis deadline_ms = 0;
+  CancelledFn cancelled;
+  Done<v1::ReceiveResponse> done;
+  std::atomic<bool> finished{false};
+
+  // A waiter is answered exactly once, whoever gets there first: a lease, the housekeeper or shutdown.
+  void Finish(StatusOr<v1::ReceiveResponse> result) {
+    if (!finished.exchange(true)) {
+      done(std::move(result));
+    }
+  }
+  bool Cancelled() const { return cancelled && cancelled(); }
+};
+
+Gateway::Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants,
+                 store::MessageStore& store, const Clock& clock)
+    : settings_(std::move(settings)), participants_(std::move(participants)), store_(store), clock_(clock) {}
+
+Gateway::~Gateway() { BeginShutdown(); }
+
+void Gateway::SendRequest(const std::string& caller, const std::string& idempotency_key,
+                          v1::RequestEnvelope request, Done<v1::SendResult> done) {
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  if (!request.requester_code().empty() && request.requester_code() != caller) {
+    return done(SenderMismatch("request.requester_code", request.requester_code(), caller));
+  }
+  Status valid = WithKeyCheck(ValidateRequest(request, *participants_, settings_.limits), idempotency_key);
+  if (!valid.ok()) {
+    return done(valid);
+  }
+  store::NewMessage message;
+  message.idempotency_key = idempotency_key;
+  message.content_digest = ContentDigest(request);
+  message.information_type = request.information_type();
+  request.set_requester_name(participants_->FindOrganisation(request.requester_code())->name);
+  request.set_addressee_name(participants_->FindOrganisation(request.addressee_code())->name);
+
+  const UnixMillis now = clock_.NowMs();
+  v1::Message& envelope = message.message;
+  envelope.set_message_id(MessageId::Generate(now).ToString());
+  envelope.set_kind(v1::MESSAGE_KIND_REQUEST);
+  envelope.set_sender_code(caller);
+  envelope.set_recipient_code(request.addressee_code());
+  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  *envelope.mutable_request() = std::move(request);
+  Accept(std::move(message), std::move(done));
+}
+
+void Gateway::SendResponse(const std::string& caller, const std::string& idempotency_key,
+                           v1::ResponseEnvelope response, Done<v1::SendResult> done) {
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  if (!response.responder_code().empty() && response.responder_code() != caller) {
+    return done(SenderMismatch("response.responder_code", response.responder_code(), caller));
+  }
+  Status valid = WithKeyCheck(ValidateResponse(response, settings_.limits), idempotency_key);
+  if (!valid.ok()) {
+    return done(valid);
+  }
+  const MessageId request_id = *MessageId::Parse(response.request_id());
+  // Who asked and for what never changes after acceptance, so it is read here; whether the request may still be
+  // answered is decided atomically by the store with ApplyResponse.
+  StatusOr<store::MessageRecord> request = store_.Get(request_id);
+  const bool visible = request.ok() && (request->message.recipient_code() == caller ||
+                                        request->message.sender_code() == caller);
+  if (!visible) {
+    return done(Status(ErrorCode::kNotFound, "no request " + response.request_id() + " addressed to " + caller));
+  }
+  if (request->message.kind() != v1::MESSAGE_KIND_REQUEST) {
+    return done(Status(ErrorCode::kNotARequest, "message " + response.request_id() + " is not a request"));
+  }
+  if (request->message.recipient_code() != caller) {
+    return done(Status(ErrorCode::kNotAddressee, "request " + response.request_id() + " is addressed to " +
+                                                     request->message.recipient_code() + ", not to " + caller));
+  }
+
+  store::NewMessage message;
+  message.idempotency_key = idempotency_key;
+  message.content_digest = ContentDigest(response);
+  message.information_type = request->information_type;
+  const std::string& requester = request->message.sender_code();
+  const Organisation* requester_org = participants_->FindOrganisation(requester);
+  response.set_responder_name(participants_->FindOrganisation(caller)->name);
+  response.set_requester_code(requester);
+  response.set_requester_name(requester_org != nullptr ? requester_org->name : "");
+  const auto outcome = response.outcome_case();
+
+  const UnixMillis now = clock_.NowMs();
+  v1::Message& envelope = message.message;
+  envelope.set_message_id(MessageId::Generate(now).ToString());
+  envelope.set_kind(v1::MESSAGE_KIND_RESPONSE);
+  envelope.set_sender_code(caller);
+  envelope.set_recipient_code(requester);
+  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  *envelope.mutable_response() = std::move(response);
+
+  store_.AcceptResponse(
+      std::move(message), request_id,
+      [caller, outcome](const store::RequestView& view) { return ApplyResponse(view, caller, outcome); },
+      OnAccepted(requester, std::move(done)));
+}
+
+void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {
+  std::string recipient = message.message.recipient_code();
+  store_.Accept(std::move(message), OnAccepted(std::move(recipient), std::move(done)));
+}
+
+store::Done<store::AcceptOutcome> Gateway::OnAccepted(std::string recipient, Done<v1::SendResult> done) {
+  return [this, recipient = std::move(recipient), done = std::move(done)](StatusOr<store::AcceptOutcome> accepted) {
+    if (!accepted.ok()) {
+      return done(accepted.status());
+    }
+    if (!accepted->duplicate) {
+      WakeWaiters(recipient);  // a long poll of the recipient may be waiting for exactly this message
+    }
+    v1::SendResult result;
+    result.set_message_id(accepted->id.ToString());
+    result.set_duplicate(accepted->duplicate);
+    *result.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(accepted->accepted_at_ms);
+    done(std::move(result));
+  };
+}
+
+void Gateway::Receive(const std::string& caller, const v1::ReceiveRequest& request, CancelledFn cancelled,
+                      Done<v1::ReceiveResponse> done) {
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  auto waiter = std::make_shared<Waiter>();
+  waiter->recipient = caller;
+  waiter->max_messages = std::clamp<uint32_t>(request.max_messages(), 1, settings_.max_receive_batch);
+  const uint32_t lease = request.lease_ms() == 0 ? settings_.lease_ms : request.lease_ms();
+  waiter->lease_ms = std::clamp<uint32_t>(lease, kMinLeaseMs, settings_.max_lease_ms);
+  waiter->deadline_ms = clock_.NowMs() + std::min(request.wait_ms(), settings_.max_wait_ms);
+  waiter->cancelled = std::move(cancelled);
+  waiter->done = std::move(done);
+  LeaseFor(std::move(waiter));
+}
+
+void Gateway::LeaseFor(WaiterPtr waiter) {
+  const uint64_t generation = Generation(waiter->recipient);
+  store::LeaseOptions options;
+  options.max_messages = waiter->max_messages;
+  options.now_ms = clock_.NowMs();
+  options.lease_ms = waiter->lease_ms;
+  options.max_attempts = settings_.max_attempts;
+  std::string recipient = waiter->recipient;
+  store_.Lease(std::move(recipient), options,
+               [this, waiter = std::move(waiter), generation](StatusOr<std::vector<v1::Message>> leased) {
+                 OnLeased(waiter, generation, std::move(leased));
+               });
+}
+
+void Gateway::OnLeased(WaiterPtr waiter, uint64_t generation_before, StatusOr<std::vector<v1::Message>> leased) {
+  if (!leased.ok()) {
+    return waiter->Finish(leased.status());
+  }
+  if (!leased->empty() || clock_.NowMs() >= waiter->deadline_ms || waiter->Cancelled()) {
+    v1::ReceiveResponse response;
+    for (v1::Message& message : *leased) {
+      *response.add_messages() = std::move(message);
+    }
+    return waiter->Finish(std::move(response));
+  }
+  Park(std::move(waiter), generation_before);
+}
+
+void Gateway::Park(WaiterPtr waiter, uint64_t generation_before) {
+  {
+    std::lock_guard lock(waiters_mutex_);
+    if (!shutting_down_ && generations_[waiter->recipient] == generation_before) {
+      waiters_[waiter->recipient].push_back(std::move(waiter));
+      return;
+    }
+  }
+  if (shutting_down_) {
+    return waiter->Finish(v1::ReceiveResponse());
+  }
+  LeaseFor(std::move(waiter));  // a message may have arrived while we looked: look again
+}
+
+uint64_t Gateway::Generation(const std::string& recipient) {
+  std::lock_guard lock(waiters_mutex_);
+  return generations_[recipient];
+}
+
+void Gateway::WakeWaiters(const std::string& recipient) {
+  std::list<WaiterPtr> woken;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    ++generations_[recipient];
+    auto it = waiters_.find(recipient);
+    if (it != waiters_.end()) {
+      woken.swap(it->second);
+      waiters_.erase(it);
+    }
+  }
+  for (WaiterPtr& waiter : woken) {
+    LeaseFor(std::move(waiter));
+  }
+}
+
+void Gateway::Ack(const std::string& caller, const v1::AckRequest& request, Done<v1::AckResponse> done) {
+  // Acks are still taken while stopping: each one spares a redelivery.
+  StatusOr<std::vector<MessageId>> ids = ParseIds(request.message_ids(), settings_.max_ack_batch);
+  if (!ids.ok()) {
+    return done(ids.status());
+  }
+  store_.Ack(caller, std::move(*ids), clock_.NowMs(), [done = std::move(done)](StatusOr<std::vector<store::AckItem>> acked) {
+    if (!acked.ok()) {
+      return done(acked.status());
+    }
+    v1::AckResponse response;
+    for (const store::AckItem& item : *acked) {
+      v1::AckResult* result = response.add_results();
+      result->set_message_id(item.id.ToString());
+      result->set_outcome(ToApi(item.outcome));
+    }
+    done(std::move(response));
+  });
+}
+
+StatusOr<v1::MessageStatus> Gateway::GetStatus(const std::string& caller, const std::string& message_id) const {
+  StatusOr<MessageId> id = ParseId(message_id, "message_id");
+  MEZHVED_RETURN_IF_ERROR(id.status());
+  StatusOr<store::MessageRecord> record = store_.Get(*id);
+  if (!record.ok() && record.status().code() != ErrorCode::kNotFound) {
+    return record.status();
+  }
+  if (!record.ok() || (record->message.sender_code() != caller && record->message.recipient_code() != caller)) {
+    return Status(ErrorCode::kNotFound, "no message " + message_id + " sent by or to " + caller);
+  }
+  return ToStatusView(*record);
+}
+
+v1::ListQueuesResponse Gateway::ListQueues() const {
+  v1::ListQueuesResponse response;
+  for (const store::QueueStat& stat : store_.QueueStats()) {
+    v1::QueueSummary* queue = response.add_queues();
+    queue->set_recipient_code(stat.recipient_code);
+    if (const Organisation* org = participants_->FindOrganisation(stat.recipient_code)) {
+      queue->set_recipient_name(org->name);
+      queue->set_agency_code(org->agency_code);
+    }
+    queue->set_pending(stat.pending);
+    queue->set_leased(stat.leased);
+    queue->set_dead_letters(stat.dead_letters);
+    if (stat.oldest_pending_accepted_ms > 0) {
+      *queue->mutable_oldest_pending_accepted_at() = TimeUtil::MillisecondsToTimestamp(stat.oldest_pending_accepted_ms);
+    }
+  }
+  return response;
+}
+
+StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesRequest& request) const {
+  if (request.recipient_code().empty()) {
+    return Status(ErrorCode::kInvalidArgument, "recipient_code is required",
+                  {{"recipient_code", "REQUIRED", "the queue's organisation"}});
+  }
+  store::ListQuery query;
+  query.recipient_code = request.recipient_code();
+  query.view = request.view() == v1::QUEUE_VIEW_DEAD_LETTERS ? store::QueueView::kDeadLetters
+                                                             : store::QueueView::kPending;
+  query.limit = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 1000);
+  query.newest_first = request.newest_first();
+  query.page_token = request.page_token();
+  StatusOr<store::MessagePage> page = store_.ListQueue(query);
+  MEZHVED_RETURN_IF_ERROR(page.status());
+  v1::ListMessagesResponse response;
+  for (const store::MessageSummary& summary : page->messages) {
+    v1::MessageSummary* item = response.add_messages();
+    item->set_message_id(summary.id.ToString());
+    item->set_kind(summary.kind);
+    item->set_state(summary.state);
+    item->set_sender_code(summary.sender_code);
+    *item->mutable_information_type() = summary.information_type;
+    *item->mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(summary.accepted_at_ms);
+    item->set_delivery_attempts(summary.attempts);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+StatusOr<v1::MessageStatus> Gateway::InspectMessage(const std::string& message_id) const {
+  StatusOr<MessageId> id = ParseId(message_id, "message_id");
+  MEZHVED_RETURN_IF_ERROR(id.status());
+  StatusOr<store::MessageRecord> record = store_.Get(*id);
+  MEZHVED_RETURN_IF_ERROR(record.status());
+  return ToStatusView(*record);
+}
+
+void Gateway::Requeue(const std::string& operator_name, const v1::RequeueRequest& request,
+                      Done<v1::RequeueResponse> done) {
+  StatusOr<std::vector<MessageId>> ids = ParseIds(request.message_ids(), settings_.max_ack_batch);
+  if (!ids.ok()) {
+    return done(ids.status());
+  }
+  store_.Requeue(std::move(*ids), OperatorActor(operator_name), clock_.NowMs(),
+                 [this, done = std::move(done)](StatusOr<std::vector<store::RequeueItem>> requeued) {
+                   if (!requeued.ok()) {
+                     return done(requeued.status());
+                   }
+                   v1::RequeueResponse response;
+                   for (const store::RequeueItem& item : *requeued) {
+                     v1::RequeueResult* result = response.add_results();
+                     result->set_message_id(item.id.ToString());
+                     result->set_requeued(item.status.ok());
+                     if (!item.status.ok()) {
+                       result->set_error_code(std::string(ErrorCodeName(item.status.code())));
+                       continue;
+                     }
+                     if (StatusOr<store::MessageRecord> record = store_.Get(item.id); record.ok()) {
+                       WakeWaiters(record->message.recipient_code());
+                     }
+                   }
+                   done(std::move(response));
+                 });
+}
+
+void Gateway::RunHousekeeping() {
+  const UnixMillis now = clock_.NowMs();
+  std::vector<WaiterPtr> finished;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    for (auto& [recipient, waiting] : waiters_) {
+      for (auto it = waiting.begin(); it != waiting.end();) {
+        if ((*it)->deadline_ms <= now || (*it)->Cancelled()) {
+          finished.push_back(std::move(*it));
+          it = waiting.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+  }
+  for (WaiterPtr& waiter : finished) {
+    waiter->Finish(v1::ReceiveResponse());
+  }
+  store_.SweepExpiredLeases(now, settings_.max_attempts, [this](StatusOr<store::SweepOutcome> swept) {
+    if (!swept.ok()) {
+      return;  // the store reports its own failure to every later call
+    }
+    for (const std::string& recipient : swept->recipients_with_ready) {
+      WakeWaiters(recipient);
+    }
+  });
+}
+
+void Gateway::BeginShutdown() {
+  std::vector<WaiterPtr> finished;
+  {
+    std::lock_guard lock(waiters_mutex_);
+    shutting_down_ = true;
+    for (auto& [recipient, waiting] : waiters_) {
+      for (WaiterPtr& waiter : waiting) {
+        finished.push_back(std::move(waiter));
+      }
+    }
+    waiters_.clear();
+  }
+  for (WaiterPtr& waiter : finished) {
+    waiter->Finish(v1::ReceiveResponse());
+  }
+}
+
+struct Housekeeper::State {
+  Gateway& gateway;
+  std::chrono::milliseconds interval;
+  std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  std::thread thread;
+
+  void Run() {
+    std::unique_lock lock(mutex);
+    while (!wake.wait_for(lock, interval, [this] { return stopping; })) {
+      lock.unlock();
+      gateway.RunHousekeeping();
+      lock.lock();
+    }
+  }
+};
+
+Housekeeper::Housekeeper(Gateway& gateway, uint32_t interval_ms)
+    : state_(new State{gateway, std::chrono::milliseconds(interval_ms), {}, {}, false, {}}) {
+  state_->thread = std::thread([state = state_.get()] { state->Run(); });
+}
+
+Housekeeper::~Housekeeper() {
+  {
+    std::lock_guard lock(state_->mutex);
+    state_->stopping = true;
+  }
+  state_->wake.notify_all();
+  state_->thread.join();
+}
+
+}  // namespace mezhved::gateway

@@ -1,0 +1,128 @@
+// The core of mezhved: what happens to a message between an agency's call and the store, whatever transport the
+// call came by. Adapters (adapters/grpc, later adapters/soap) authenticate the caller, translate to and from these
+// calls, and never hold a rule of their own.
+//
+// Threading: every method may be called from any thread. Send*, Receive, Ack and Requeue answer through `done`,
+// called once, on a store thread after the change is durably stored (or at once on a validation error); `done` must
+// be quick and must not block.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "gateway/participants.h"
+#include "gateway/validation.h"
+#include "mezhved/config/v1/config.pb.h"
+#include "mezhved/v1/gateway.pb.h"
+#include "mezhved/v1/messages.pb.h"
+#include "mezhved/v1/operator.pb.h"
+#include "store/message_store.h"
+
+namespace mezhved::gateway {
+
+template <typename T>
+using Done = std::function<void(StatusOr<T>)>;
+
+// Delivery and size settings, from the config's delivery and limits sections.
+struct GatewaySettings {
+  uint32_t lease_ms = 60000;
+  uint32_t max_lease_ms = 600000;
+  uint32_t max_attempts = 10;
+  uint32_t max_receive_batch = 100;
+  uint32_t max_wait_ms = 30000;
+  uint32_t max_ack_batch = 1000;
+  ValidationLimits limits;
+
+  static GatewaySettings FromConfig(const config::v1::GatewayConfig& config);
+};
+
+// Tells a waiting Receive that its caller went away.
+using CancelledFn = std::function<bool()>;
+
+class Gateway {
+ public:
+  Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants,
+          store::MessageStore& store, const Clock& clock);
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // --- the agency API; `caller` is the organisation the adapter authenticated ---
+
+  void SendRequest(const std::string& caller, const std::string& idempotency_key, v1::RequestEnvelope request,
+                   Done<v1::SendResult> done);
+  void SendResponse(const std::string& caller, const std::string& idempotency_key, v1::ResponseEnvelope response,
+                    Done<v1::SendResult> done);
+  // Leases the caller's next messages; with wait_ms, waits for one when none is ready.
+  void Receive(const std::string& caller, const v1::ReceiveRequest& request, CancelledFn cancelled,
+               Done<v1::ReceiveResponse> done);
+  void Ack(const std::string& caller, const v1::AckRequest& request, Done<v1::AckResponse> done);
+  // Only the message's sender and recipient may see it; to anyone else it does not exist.
+  StatusOr<v1::MessageStatus> GetStatus(const std::string& caller, const std::string& message_id) const;
+
+  // --- the operator API; `operator_name` is the operator the adapter authenticated ---
+
+  v1::ListQueuesResponse ListQueues() const;
+  StatusOr<v1::ListMessagesResponse> ListMessages(const v1::ListMessagesRequest& request) const;
+  StatusOr<v1::MessageStatus> InspectMessage(const std::string& message_id) const;
+  void Requeue(const std::string& operator_name, const v1::RequeueRequest& request, Done<v1::RequeueResponse> done);
+
+  // --- upkeep ---
+
+  // One pass of housekeeping: ends leases (dead-lettering exhausted messages) and answers long polls whose wait
+  // is over or whose caller went away. The daemon runs it on a timer; tests call it after moving a ManualClock.
+  void RunHousekeeping();
+  // Answers every waiting Receive with what it has (nothing); from then on new sends and receives are
+  // refused with UNAVAILABLE (acks are still taken), so that the calls in flight drain.
+  void BeginShutdown();
+
+  const ParticipantRegistry& participants() const { return *participants_; }
+
+ private:
+  struct Waiter;
+  using WaiterPtr = std::shared_ptr<Waiter>;
+
+  void LeaseFor(WaiterPtr waiter);
+  void OnLeased(WaiterPtr waiter, uint64_t generation_before, StatusOr<std::vector<v1::Message>> leased);
+  void Park(WaiterPtr waiter, uint64_t generation_before);
+  void WakeWaiters(const std::string& recipient);
+  uint64_t Generation(const std::string& recipient);
+  void Accept(store::NewMessage message, Done<v1::SendResult> done);
+  store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);
+
+  const GatewaySettings settings_;
+  const std::shared_ptr<const ParticipantRegistry> participants_;
+  store::MessageStore& store_;
+  const Clock& clock_;
+
+  std::mutex waiters_mutex_;
+  std::atomic<bool> shutting_down_{false};
+  // Per recipient: long polls waiting for a message, and a counter bumped whenever a message may have become
+  // ready, so that a poll that found nothing can tell whether it raced with a new message before it parks.
+  std::unordered_map<std::string, std::list<WaiterPtr>> waiters_;
+  std::unordered_map<std::string, uint64_t> generations_;
+};
+
+// Runs Gateway::RunHousekeeping on its own thread at a fixed interval until destroyed.
+class Housekeeper {
+ public:
+  Housekeeper(Gateway& gateway, uint32_t interval_ms);
+  ~Housekeeper();
+  Housekeeper(const Housekeeper&) = delete;
+  Housekeeper& operator=(const Housekeeper&) = delete;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace mezhved::gateway

@@ -1,0 +1,376 @@
+// The core against the real RocksDB store in a temporary directory, with a manual clock: leases and long polls
+// are driven by moving the clock, never by sleeping.
+#include "gateway/gateway.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+
+#include "store/rocksdb_store.h"
+#include "tests/support/envelopes.h"
+#include "tests/support/temp_dir.h"
+
+namespace mezhved::gateway {
+namespace {
+
+using testing::kHospital;
+using testing::kSocialDept;
+using testing::kSocialDept2;
+using testing::kZags;
+
+constexpr UnixMillis kStart = 1'795'500'000'000;  // 2026-11-24
+
+template <typename T>
+StatusOr<T> Await(const std::function<void(Done<T>)>& call) {
+  auto promise = std::make_shared<std::promise<StatusOr<T>>>();
+  std::future<StatusOr<T>> future = promise->get_future();
+  call([promise](StatusOr<T> result) { promise->set_value(std::move(result)); });
+  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  return future.get();
+}
+
+class CoreFixture {
+ public:
+  CoreFixture() : clock_(kStart) {
+    store::RocksDbStoreOptions options;
+    options.data_dir = (dir_ / "data").string();
+    auto opened = store::RocksDbStore::Open(options);
+    REQUIRE(opened.ok());
+    store_ = std::move(*opened);
+    config::v1::GatewayConfig config = testing::SmallRegionConfig(options.data_dir);
+    participants_ = std::make_shared<const ParticipantRegistry>(ParticipantRegistry::FromConfig(config));
+    GatewaySettings settings;
+    settings.lease_ms = 30000;
+    settings.max_attempts = 3;
+    settings.max_wait_ms = 60000;
+    settings.limits.max_payload_bytes = 4096;
+    gateway_ = std::make_unique<Gateway>(settings, participants_, *store_, clock_);
+  }
+
+  StatusOr<v1::SendResult> Send(const std::string& from, const std::string& to, const std::string& key) {
+    return Await<v1::SendResult>(
+        [&](Done<v1::SendResult> done) { gateway_->SendRequest(from, key, testing::ValidRequest(from, to), done); });
+  }
+  StatusOr<v1::SendResult> Respond(const std::string& from, v1::ResponseEnvelope response, const std::string& key) {
+    return Await<v1::SendResult>(
+        [&](Done<v1::SendResult> done) { gateway_->SendResponse(from, key, std::move(response), done); });
+  }
+  std::vector<v1::Message> Receive(const std::string& caller, uint32_t max = 10) {
+    v1::ReceiveRequest request;
+    request.set_max_messages(max);
+    auto received = Await<v1::ReceiveResponse>(
+        [&](Done<v1::ReceiveResponse> done) { gateway_->Receive(caller, request, nullptr, done); });
+    REQUIRE(received.ok());
+    return {received->messages().begin(), received->messages().end()};
+  }
+  std::vector<v1::AckOutcome> Ack(const std::string& caller, const std::vector<std::string>& ids) {
+    v1::AckRequest request;
+    for (const std::string& id : ids) request.add_message_ids(id);
+    auto acked = Await<v1::AckResponse>([&](Done<v1::AckResponse> done) { gateway_->Ack(caller, request, done); });
+    REQUIRE(acked.ok());
+    std::vector<v1::AckOutcome> outcomes;
+    for (const auto& result : acked->results()) outcomes.push_back(result.outcome());
+    return outcomes;
+  }
+  // Housekeeping's store work is asynchronous; the store applies mutations in order, so once a later mutation
+  // (a lease on an empty queue) has answered, the sweep is committed.
+  void Housekeep() {
+    gateway_->RunHousekeeping();
+    REQUIRE(Receive("HEALTH-MIN").empty());
+  }
+  std::vector<v1::MessageState> History(const std::string& caller, const std::string& id) {
+    auto status = gateway_->GetStatus(caller, id);
+    REQUIRE(status.ok());
+    std::vector<v1::MessageState> states;
+    for (const auto& event : status->history()) states.push_back(event.state());
+    return states;
+  }
+
+  testing::TempDir dir_;
+  ManualClock clock_;
+  std::unique_ptr<store::RocksDbStore> store_;
+  std::shared_ptr<const ParticipantRegistry> participants_;
+  std::unique_ptr<Gateway> gateway_;
+};
+
+TEST_CASE_METHOD(CoreFixture, "a request travels to its addressee and its answer back", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(sent.ok());
+  CHECK_FALSE(sent->duplicate());
+
+  CHECK(Receive(kSocialDept).empty());  // nothing for the sender
+  std::vector<v1::Message> inbox = Receive(kZags);
+  REQUIRE(inbox.size() == 1);
+  const v1::Message& request = inbox[0];
+  CHECK(request.message_id() == sent->message_id());
+  CHECK(request.kind() == v1::MESSAGE_KIND_REQUEST);
+  CHECK(request.sender_code() == kSocialDept);
+  CHECK(request.delivery_attempt() == 1);
+  CHECK(request.request().requester_name() == "Управление социальной защиты по г. Барнаулу");
+  CHECK(request.request().addressee_name() == "Отдел ЗАГС г. Барнаула");
+  CHECK(request.request().citizen().snils() == "112-233-445 95");
+  CHECK(Ack(kZags, {request.message_id()}) == std::vector{v1::ACK_OUTCOME_ACKNOWLEDGED});
+
+  auto answered = Respond(kZags, testing::DataResponse(request.message_id(), kZags), "resp-1");
+  REQUIRE(answered.ok());
+  std::vector<v1::Message> replies = Receive(kSocialDept);
+  REQUIRE(replies.size() == 1);
+  CHECK(replies[0].kind() == v1::MESSAGE_KIND_RESPONSE);
+  CHECK(replies[0].response().request_id() == request.message_id());
+  CHECK(replies[0].response().requester_code() == kSocialDept);
+  CHECK(replies[0].response().has_data());
+  CHECK(Ack(kSocialDept, {replies[0].message_id()}) == std::vector{v1::ACK_OUTCOME_ACKNOWLEDGED});
+
+  CHECK(History(kSocialDept, request.message_id()) ==
+        std::vector{v1::MESSAGE_STATE_ACCEPTED, v1::MESSAGE_STATE_DELIVERED, v1::MESSAGE_STATE_ACKNOWLEDGED,
+                    v1::MESSAGE_STATE_ANSWERED});
+  auto status = gateway_->GetStatus(kZags, request.message_id());
+  REQUIRE(status.ok());
+  CHECK(status->state() == v1::MESSAGE_STATE_ANSWERED);
+  CHECK(status->response_ids_size() == 1);
+  CHECK(status->response_ids(0) == answered->message_id());
+  CHECK(status->information_type().id() == "zags.civil-status-record");
+}
+
+TEST_CASE_METHOD(CoreFixture, "interim answers keep a request open until its final answer", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(sent.ok());
+  REQUIRE(Receive(kZags).size() == 1);
+
+  v1::ResponseEnvelope interim = testing::DataResponse(sent->message_id(), kZags);
+  interim.mutable_interim()->set_status_text("запрос направлен в архив");
+  REQUIRE(Respond(kZags, interim, "interim-1").ok());
+  CHECK(gateway_->GetStatus(kSocialDept, sent->message_id())->state() == v1::MESSAGE_STATE_IN_PROGRESS);
+  // Answering acknowledged the request: it is not delivered again.
+  CHECK(Ack(kZags, {sent->message_id()}) == std::vector{v1::ACK_OUTCOME_ALREADY_ACKNOWLEDGED});
+
+  v1::ResponseEnvelope refusal = testing::DataResponse(sent->message_id(), kZags);
+  refusal.mutable_refusal()->set_reason(v1::REFUSAL_REASON_LAW_PROHIBITS);
+  REQUIRE(Respond(kZags, refusal, "refusal-1").ok());
+  CHECK(gateway_->GetStatus(kSocialDept, sent->message_id())->state() == v1::MESSAGE_STATE_REFUSED);
+
+  auto late = Respond(kZags, testing::DataResponse(sent->message_id(), kZags), "data-1");
+  CHECK(late.status().code() == ErrorCode::kRequestClosed);
+  CHECK(Receive(kSocialDept).size() == 2);  // the interim status and the refusal
+}
+
+TEST_CASE_METHOD(CoreFixture, "an organisation sends only as itself", "[gateway]") {
+  auto forged = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
+    gateway_->SendRequest(kHospital, "k", testing::ValidRequest(kSocialDept, kZags), done);
+  });
+  CHECK(forged.status().code() == ErrorCode::kSenderMismatch);
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(Receive(kZags).size() == 1);
+  auto forged_answer = Respond(kZags, testing::DataResponse(sent->message_id(), kHospital), "r");
+  CHECK(forged_answer.status().code() == ErrorCode::kSenderMismatch);
+}
+
+TEST_CASE_METHOD(CoreFixture, "only the addressee may answer a request", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(Receive(kZags).size() == 1);
+  CHECK(Respond(kHospital, testing::DataResponse(sent->message_id(), kHospital), "r").status().code() ==
+        ErrorCode::kNotFound);  // to a stranger the request does not exist
+  CHECK(Respond(kSocialDept, testing::DataResponse(sent->message_id(), kSocialDept), "r").status().code() ==
+        ErrorCode::kNotAddressee);
+  CHECK(gateway_->GetStatus(kHospital, sent->message_id()).status().code() == ErrorCode::kNotFound);
+  CHECK(Ack(kHospital, {sent->message_id()}) == std::vector{v1::ACK_OUTCOME_NOT_FOUND});
+  CHECK(Receive(kHospital).empty());
+}
+
+TEST_CASE_METHOD(CoreFixture, "a response cannot answer a response", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(Receive(kZags).size() == 1);
+  auto answer = Respond(kZags, testing::DataResponse(sent->message_id(), kZags), "resp-1");
+  REQUIRE(answer.ok());
+  REQUIRE(Receive(kSocialDept).size() == 1);
+  auto nested = Respond(kSocialDept, testing::DataResponse(answer->message_id(), kSocialDept), "resp-2");
+  CHECK(nested.status().code() == ErrorCode::kNotARequest);
+}
+
+TEST_CASE_METHOD(CoreFixture, "invalid requests list every failing field and store nothing", "[gateway]") {
+  v1::RequestEnvelope request = testing::ValidRequest(kSocialDept, kZags);
+  request.mutable_citizen()->set_snils("123");
+  request.clear_preparer();
+  auto refused = Await<v1::SendResult>(
+      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "", request, done); });
+  REQUIRE(refused.status().code() == ErrorCode::kInvalidMessage);
+  std::vector<std::string> paths;
+  const Status refusal = refused.status();
+  for (const FieldError& field : refusal.fields()) paths.push_back(field.path);
+  CHECK(paths == std::vector<std::string>{"request.citizen.snils", "request.preparer", "idempotency_key"});
+  CHECK(gateway_->ListQueues().queues().empty());
+
+  request = testing::ValidRequest(kSocialDept, kZags);
+  request.set_payload(std::string(4097, 'x'));
+  auto too_large = Await<v1::SendResult>(
+      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "k", request, done); });
+  CHECK(too_large.status().code() == ErrorCode::kMessageTooLarge);
+}
+
+TEST_CASE_METHOD(CoreFixture, "resending with the same idempotency key stores nothing new", "[gateway]") {
+  auto first = Send(kSocialDept, kZags, "req-1");
+  auto again = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(first.ok());
+  REQUIRE(again.ok());
+  CHECK(again->duplicate());
+  CHECK(again->message_id() == first->message_id());
+  CHECK(Receive(kZags).size() == 1);
+
+  // The same key from another sender is another request.
+  auto other = Send(kSocialDept2, kZags, "req-1");
+  REQUIRE(other.ok());
+  CHECK(other->message_id() != first->message_id());
+
+  // The same key for different content is a client bug, not a resend.
+  v1::RequestEnvelope changed = testing::ValidRequest(kSocialDept, kZags);
+  changed.mutable_citizen()->set_first_name("Анна");
+  auto conflict = Await<v1::SendResult>(
+      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "req-1", changed, done); });
+  CHECK(conflict.status().code() == ErrorCode::kIdempotencyConflict);
+}
+
+TEST_CASE_METHOD(CoreFixture, "an unacknowledged message is delivered again after its lease", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(Receive(kZags).size() == 1);
+  CHECK(Receive(kZags).empty());  // leased
+  clock_.Advance(29999);
+  CHECK(Receive(kZags).empty());
+  clock_.Advance(1);
+  std::vector<v1::Message> again = Receive(kZags);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].message_id() == sent->message_id());
+  CHECK(again[0].delivery_attempt() == 2);
+  CHECK(Ack(kZags, {sent->message_id()}) == std::vector{v1::ACK_OUTCOME_ACKNOWLEDGED});
+  clock_.Advance(60000);
+  CHECK(Receive(kZags).empty());
+}
+
+TEST_CASE_METHOD(CoreFixture, "exhausted messages are dead-lettered and an operator can requeue them", "[gateway]") {
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    REQUIRE(Receive(kZags).size() == 1);
+    clock_.Advance(30000);
+  }
+  Housekeep();
+  CHECK(Receive(kZags).empty());
+  auto status = gateway_->InspectMessage(sent->message_id());
+  REQUIRE(status.ok());
+  CHECK(status->state() == v1::MESSAGE_STATE_DEAD_LETTERED);
+  auto queues = gateway_->ListQueues();
+  REQUIRE(queues.queues_size() == 1);
+  CHECK(queues.queues(0).recipient_code() == kZags);
+  CHECK(queues.queues(0).dead_letters() == 1);
+  CHECK(queues.queues(0).pending() == 0);
+  CHECK(queues.queues(0).agency_code() == "ZAGS");
+
+  v1::ListMessagesRequest list;
+  list.set_recipient_code(kZags);
+  list.set_view(v1::QUEUE_VIEW_DEAD_LETTERS);
+  auto dead = gateway_->ListMessages(list);
+  REQUIRE(dead.ok());
+  REQUIRE(dead->messages_size() == 1);
+  CHECK(dead->messages(0).message_id() == sent->message_id());
+  CHECK(dead->messages(0).delivery_attempts() == 3);
+
+  // The addressee cannot answer a request it never got to keep.
+  CHECK(Respond(kZags, testing::DataResponse(sent->message_id(), kZags), "r").status().code() ==
+        ErrorCode::kNotDelivered);
+
+  v1::RequeueRequest requeue;
+  requeue.add_message_ids(sent->message_id());
+  requeue.add_message_ids("0190a5e2-7c1b-7d3e-8f00-123456789012");  // no such message
+  auto requeued = Await<v1::RequeueResponse>(
+      [&](Done<v1::RequeueResponse> done) { gateway_->Requeue("duty", requeue, done); });
+  REQUIRE(requeued.ok());
+  CHECK(requeued->results(0).requeued());
+  CHECK_FALSE(requeued->results(1).requeued());
+  CHECK(requeued->results(1).error_code() == "NOT_FOUND");
+  std::vector<v1::Message> again = Receive(kZags);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].delivery_attempt() == 1);
+  auto history = gateway_->InspectMessage(sent->message_id());
+  REQUIRE(history.ok());
+  bool requeued_by_operator = false;
+  for (const auto& event : history->history()) {
+    requeued_by_operator |= event.actor() == "operator:duty";
+  }
+  CHECK(requeued_by_operator);
+}
+
+TEST_CASE_METHOD(CoreFixture, "a long poll answers when a message arrives", "[gateway]") {
+  v1::ReceiveRequest request;
+  request.set_wait_ms(30000);
+  auto promise = std::make_shared<std::promise<StatusOr<v1::ReceiveResponse>>>();
+  auto future = promise->get_future();
+  gateway_->Receive(kZags, request, nullptr, [promise](auto result) { promise->set_value(std::move(result)); });
+  CHECK(future.wait_for(std::chrono::milliseconds(50)) == std::future_status::timeout);
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  auto received = future.get();
+  REQUIRE(received.ok());
+  REQUIRE(received->messages_size() == 1);
+  CHECK(received->messages(0).message_id() == sent->message_id());
+}
+
+TEST_CASE_METHOD(CoreFixture, "a long poll ends empty when its wait is over or its caller leaves", "[gateway]") {
+  v1::ReceiveRequest request;
+  request.set_wait_ms(5000);
+  auto timed_out = std::make_shared<std::promise<StatusOr<v1::ReceiveResponse>>>();
+  auto expired = timed_out->get_future();
+  gateway_->Receive(kZags, request, nullptr, [timed_out](auto result) { timed_out->set_value(std::move(result)); });
+  auto cancelled_flag = std::make_shared<std::atomic<bool>>(false);
+  auto cancelled = std::make_shared<std::promise<StatusOr<v1::ReceiveResponse>>>();
+  auto left = cancelled->get_future();
+  request.set_wait_ms(60000);
+  gateway_->Receive(
+      kHospital, request, [cancelled_flag] { return cancelled_flag->load(); },
+      [cancelled](auto result) { cancelled->set_value(std::move(result)); });
+
+  clock_.Advance(4999);
+  gateway_->RunHousekeeping();
+  CHECK(expired.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  clock_.Advance(1);
+  cancelled_flag->store(true);
+  gateway_->RunHousekeeping();
+  REQUIRE(expired.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(expired.get()->messages().empty());
+  REQUIRE(left.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(left.get()->messages().empty());
+}
+
+TEST_CASE_METHOD(CoreFixture, "shutdown answers waiting long polls", "[gateway]") {
+  v1::ReceiveRequest request;
+  request.set_wait_ms(60000);
+  auto promise = std::make_shared<std::promise<StatusOr<v1::ReceiveResponse>>>();
+  auto future = promise->get_future();
+  gateway_->Receive(kZags, request, nullptr, [promise](auto result) { promise->set_value(std::move(result)); });
+  CHECK(future.wait_for(std::chrono::milliseconds(20)) == std::future_status::timeout);
+  gateway_->BeginShutdown();
+  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(future.get()->messages().empty());
+}
+
+TEST_CASE_METHOD(CoreFixture, "messages arrive in acceptance order per recipient", "[gateway]") {
+  std::vector<std::string> sent;
+  for (int i = 0; i < 5; ++i) {
+    sent.push_back(Send(i % 2 == 0 ? kSocialDept : kSocialDept2, kZags, "req-" + std::to_string(i))->message_id());
+  }
+  REQUIRE(Send(kSocialDept, kHospital, "other").ok());
+  std::vector<std::string> received;
+  for (const v1::Message& message : Receive(kZags, 3)) received.push_back(message.message_id());
+  for (const v1::Message& message : Receive(kZags, 10)) received.push_back(message.message_id());
+  CHECK(received == sent);
+}
+
+TEST_CASE_METHOD(CoreFixture, "malformed ids are refused naming the field", "[gateway]") {
+  CHECK(gateway_->GetStatus(kZags, "nope").status().code() == ErrorCode::kInvalidArgument);
+  v1::AckRequest ack;
+  ack.add_message_ids("0190a5e2-7c1b-7d3e-8f00-123456789012");
+  ack.add_message_ids("bad");
+  auto refused = Await<v1::AckResponse>([&](Done<v1::AckResponse> done) { gateway_->Ack(kZags, ack, done); });
+  REQUIRE(refused.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(refused.status().fields().at(0).path == "message_ids[1]");
+}
+
+}  // namespace
+}  // namespace mezhved::gateway

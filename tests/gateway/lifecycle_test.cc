@@ -1,0 +1,60 @@
+#include "gateway/lifecycle.h"
+
+#include <catch2/catch.hpp>
+
+namespace mezhved::gateway {
+namespace {
+
+v1::Message RequestTo(const std::string& recipient) {
+  v1::Message request;
+  request.set_message_id("0190a5e2-7c1b-7d3e-8f00-123456789012");
+  request.set_kind(v1::MESSAGE_KIND_REQUEST);
+  request.set_sender_code("SOCPROT-BARNAUL");
+  request.set_recipient_code(recipient);
+  return request;
+}
+
+ErrorCode CodeOf(const StatusOr<v1::MessageState>& result) { return result.status().code(); }
+
+TEST_CASE("each outcome moves a request to its state", "[lifecycle]") {
+  const v1::Message request = RequestTo("ZAGS-BARNAUL");
+  const store::RequestView delivered{request, v1::MESSAGE_STATE_DELIVERED};
+  CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData) == v1::MESSAGE_STATE_ANSWERED);
+  CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kRefusal) == v1::MESSAGE_STATE_REFUSED);
+  CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kCannotAnswer) ==
+        v1::MESSAGE_STATE_CANNOT_ANSWER);
+  CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kClarification) ==
+        v1::MESSAGE_STATE_CLARIFICATION_REQUESTED);
+  CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kInterim) == v1::MESSAGE_STATE_IN_PROGRESS);
+}
+
+TEST_CASE("interim answers keep a request open; final answers close it", "[lifecycle]") {
+  const v1::Message request = RequestTo("ZAGS-BARNAUL");
+  for (auto open : {v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS,
+                    v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}) {
+    CHECK(ApplyResponse({request, open}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData).ok());
+    CHECK_FALSE(IsFinalRequestState(open));
+  }
+  for (auto closed : {v1::MESSAGE_STATE_ANSWERED, v1::MESSAGE_STATE_REFUSED, v1::MESSAGE_STATE_CANNOT_ANSWER}) {
+    CHECK(CodeOf(ApplyResponse({request, closed}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kInterim)) ==
+          ErrorCode::kRequestClosed);
+    CHECK(IsFinalRequestState(closed));
+  }
+}
+
+TEST_CASE("only the addressee answers, and only what it was given", "[lifecycle]") {
+  const v1::Message request = RequestTo("ZAGS-BARNAUL");
+  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_DELIVERED}, "HEALTH-CRH-1", v1::ResponseEnvelope::kData)) ==
+        ErrorCode::kNotAddressee);
+  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_ACCEPTED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData)) ==
+        ErrorCode::kNotDelivered);
+  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_DEAD_LETTERED}, "ZAGS-BARNAUL",
+                             v1::ResponseEnvelope::kData)) == ErrorCode::kNotDelivered);
+  v1::Message response = request;
+  response.set_kind(v1::MESSAGE_KIND_RESPONSE);
+  CHECK(CodeOf(ApplyResponse({response, v1::MESSAGE_STATE_DELIVERED}, "ZAGS-BARNAUL",
+                             v1::ResponseEnvelope::kData)) == ErrorCode::kNotARequest);
+}
+
+}  // namespace
+}  // namespace mezhved::gateway

@@ -1,0 +1,34 @@
+// Complete, valid envelopes and a small region's config for tests; each test breaks the one field it is about.
+#pragma once
+
+#include <string>
+
+#include "mezhved/config/v1/config.pb.h"
+#include "mezhved/v1/messages.pb.h"
+
+namespace mezhved::testing {
+
+// Organisation codes of SmallRegionConfig().
+inline constexpr char kSocialDept[] = "SOCPROT-BARNAUL";  // a territorial social-protection department
+inline constexpr char kSocialDept2[] = "SOCPROT-BIYSK";
+inline constexpr char kZags[] = "ZAGS-BARNAUL";      // a civil-registry office
+inline constexpr char kHospital[] = "HEALTH-CRH-1";  // a central district hospital
+
+// Agencies with organisations SOCPROT-MAIN, SOCPROT-BARNAUL, SOCPROT-BIYSK, ZAGS-MAIN, ZAGS-BARNAUL, HEALTH-MIN,
+// HEALTH-CRH-1; each organisation's certificate CN is its code; operator "duty" (certificate CN "operator-duty").
+// Listeners on 127.0.0.1:0, insecure_loopback unless `tls` is given. The store's data_dir is `data_dir`.
+struct ServerTlsFiles {
+  std::string certificate;
+  std::string private_key;
+  std::string client_ca;
+};
+std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls = nullptr);
+config::v1::GatewayConfig SmallRegionConfig(const std::string& data_dir);
+
+// A request from `from` to `to` that passes every check: all nine items of DOMAIN.md's list.
+v1::RequestEnvelope ValidRequest(const std::string& from, const std::string& to);
+
+// A data answer to `request_id` from `responder`.
+v1::ResponseEnvelope DataResponse(const std::string& request_id, const std::string& responder);
+
+}  // namespace mezhved::testing
