@@ -1,0 +1,56 @@
+#include "adapters/grpc/errors.h"
+
+#include <string>
+
+#include "mezhved/v1/gateway.pb.h"
+
+namespace mezhved::adapters::grpc_api {
+
+grpc::StatusCode ToGrpcCode(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return grpc::StatusCode::OK;
+    case ErrorCode::kInvalidMessage:
+    case ErrorCode::kInvalidArgument:
+      return grpc::StatusCode::INVALID_ARGUMENT;
+    case ErrorCode::kMessageTooLarge:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorCode::kUnauthenticated:
+      return grpc::StatusCode::UNAUTHENTICATED;
+    case ErrorCode::kSenderMismatch:
+    case ErrorCode::kNotAddressee:
+      return grpc::StatusCode::PERMISSION_DENIED;
+    case ErrorCode::kNotFound:
+      return grpc::StatusCode::NOT_FOUND;
+    case ErrorCode::kNotARequest:
+    case ErrorCode::kRequestClosed:
+    case ErrorCode::kNotDelivered:
+    case ErrorCode::kNotDeadLettered:
+      return grpc::StatusCode::FAILED_PRECONDITION;
+    case ErrorCode::kIdempotencyConflict:
+      return grpc::StatusCode::ALREADY_EXISTS;
+    case ErrorCode::kUnavailable:
+      return grpc::StatusCode::UNAVAILABLE;
+    case ErrorCode::kInternal:
+    case ErrorCode::kConfigInvalid:
+      return grpc::StatusCode::INTERNAL;
+  }
+  return grpc::StatusCode::INTERNAL;
+}
+
+grpc::Status Reject(grpc::CallbackServerContext* context, const Status& status) {
+  const std::string code(ErrorCodeName(status.code()));
+  context->AddTrailingMetadata(kErrorCodeMetadataKey, code);
+  v1::ErrorDetail detail;
+  detail.set_code(code);
+  detail.set_message(status.message());
+  for (const FieldError& field : status.fields()) {
+    v1::FieldViolation* violation = detail.add_violations();
+    violation->set_field(field.path);
+    violation->set_code(field.code);
+    violation->set_description(field.description);
+  }
+  return {ToGrpcCode(status.code()), code + ": " + status.message(), detail.SerializeAsString()};
+}
+
+}  // namespace mezhved::adapters::grpc_api

@@ -1,0 +1,40 @@
+// Who is calling: the organisation (agency API) or operator (operator API) that a call's TLS client certificate
+// identifies in the participant registry, or, in the insecure loopback mode, the one the caller names in metadata.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "gateway/participants.h"
+
+namespace mezhved::adapters::grpc_api {
+
+inline constexpr char kOrganisationHeader[] = "x-mezhved-organisation";
+inline constexpr char kOperatorHeader[] = "x-mezhved-operator";
+
+class CallerIdentifier {
+ public:
+  CallerIdentifier(std::shared_ptr<const gateway::ParticipantRegistry> participants, bool insecure_loopback)
+      : participants_(std::move(participants)), insecure_loopback_(insecure_loopback) {}
+
+  // The calling organisation's code, or UNAUTHENTICATED.
+  StatusOr<std::string> Organisation(const grpc::CallbackServerContext& context) const;
+  // The calling operator's name, or UNAUTHENTICATED.
+  StatusOr<std::string> Operator(const grpc::CallbackServerContext& context) const;
+
+ private:
+  struct Certificate {
+    std::string common_name;
+    std::string sha256_hex;
+  };
+  StatusOr<Certificate> PeerCertificate(const grpc::CallbackServerContext& context) const;
+  static std::string Header(const grpc::CallbackServerContext& context, const char* name);
+
+  std::shared_ptr<const gateway::ParticipantRegistry> participants_;
+  bool insecure_loopback_;
+};
+
+}  // namespace mezhved::adapters::grpc_api

@@ -1,0 +1,125 @@
+#include "adapters/grpc/server.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "adapters/grpc/services.h"
+
+namespace mezhved::adapters::grpc_api {
+namespace {
+
+StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return Status(ErrorCode::kConfigInvalid, "cannot read " + what + " '" + path + "'");
+  }
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const config::v1::Listener& listener,
+                                                               const std::string& name) {
+  if (listener.insecure_loopback()) {
+    return grpc::InsecureServerCredentials();
+  }
+  const config::v1::TlsConfig& tls = listener.tls();
+  StatusOr<std::string> certificate = ReadFile(tls.certificate_file(), name + ".tls.certificate_file");
+  StatusOr<std::string> key = ReadFile(tls.private_key_file(), name + ".tls.private_key_file");
+  StatusOr<std::string> client_ca = ReadFile(tls.client_ca_file(), name + ".tls.client_ca_file");
+  for (const Status& status : {certificate.status(), key.status(), client_ca.status()}) {
+    MEZHVED_RETURN_IF_ERROR(status);
+  }
+  // A client without a certificate from the configured CA is refused during the handshake.
+  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = std::move(*client_ca);
+  options.pem_key_cert_pairs.push_back({std::move(*key), std::move(*certificate)});
+  return grpc::SslServerCredentials(options);
+}
+
+std::string WithPort(const std::string& address, int port) {
+  return address.substr(0, address.rfind(':')) + ":" + std::to_string(port);
+}
+
+struct Listening {
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+};
+
+StatusOr<Listening> Listen(const config::v1::Listener& listener, const std::string& name,
+                           grpc::Service& service, uint64_t max_message_bytes) {
+  StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(listener, name);
+  MEZHVED_RETURN_IF_ERROR(credentials.status());
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(listener.address(), *credentials, &port);
+  builder.RegisterService(&service);
+  // gRPC refuses a larger message from its length prefix, before buffering it.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  Listening listening;
+  listening.server = builder.BuildAndStart();
+  if (!listening.server || port == 0) {
+    return Status(ErrorCode::kConfigInvalid, "cannot listen on " + name + ".address '" + listener.address() + "'");
+  }
+  listening.address = WithPort(listener.address(), port);
+  return listening;
+}
+
+}  // namespace
+
+struct GrpcServers::Impl {
+  CallTracker calls;
+  AgencyService agency_service;
+  OperatorService operator_service;
+  Listening agency;
+  Listening operators;
+
+  Impl(gateway::Gateway& gateway, const std::shared_ptr<const gateway::ParticipantRegistry>& participants,
+       const config::v1::GatewayConfig& config)
+      : agency_service(gateway, CallerIdentifier(participants, config.agency_api().insecure_loopback()), calls),
+        operator_service(gateway, CallerIdentifier(participants, config.operator_api().insecure_loopback()),
+                         calls) {}
+};
+
+StatusOr<std::unique_ptr<GrpcServers>> GrpcServers::Start(
+    const config::v1::GatewayConfig& config, gateway::Gateway& gateway,
+    std::shared_ptr<const gateway::ParticipantRegistry> participants) {
+  auto impl = std::make_unique<Impl>(gateway, participants, config);
+  const uint64_t max_bytes = config.limits().max_message_bytes();
+  StatusOr<Listening> agency = Listen(config.agency_api(), "agency_api", impl->agency_service, max_bytes);
+  MEZHVED_RETURN_IF_ERROR(agency.status());
+  impl->agency = std::move(*agency);
+  StatusOr<Listening> operators = Listen(config.operator_api(), "operator_api", impl->operator_service, max_bytes);
+  if (!operators.ok()) {
+    impl->agency.server->Shutdown();
+    return operators.status();
+  }
+  impl->operators = std::move(*operators);
+  return std::unique_ptr<GrpcServers>(new GrpcServers(std::move(impl)));
+}
+
+GrpcServers::GrpcServers(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+GrpcServers::~GrpcServers() { Shutdown(std::chrono::milliseconds(0)); }
+
+const std::string& GrpcServers::agency_address() const { return impl_->agency.address; }
+const std::string& GrpcServers::operator_address() const { return impl_->operators.address; }
+
+void GrpcServers::Shutdown(std::chrono::milliseconds grace) {
+  // The core refuses new sends once it is stopping, so the calls in flight drain; what is left after the grace
+  // period is cancelled (a send cancelled that way may still be stored: the client's retry with the same
+  // idempotency key finds it).
+  impl_->calls.WaitIdle(grace);
+  const auto now = std::chrono::system_clock::now();
+  for (Listening* listening : {&impl_->agency, &impl_->operators}) {
+    if (listening->server) {
+      listening->server->Shutdown(now);
+      listening->server->Wait();
+      listening->server.reset();
+    }
+  }
+}
+
+}  // namespace mezhved::adapters::grpc_api

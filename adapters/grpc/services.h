@@ -1,0 +1,84 @@
+// The gRPC services: each handler authenticates the caller, hands the call to the core and finishes when the core
+// answers. Handlers never block: the core answers from its store thread after the durable write.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+
+#include "adapters/grpc/identity.h"
+#include "gateway/gateway.h"
+#include "mezhved/v1/gateway.grpc.pb.h"
+#include "mezhved/v1/operator.grpc.pb.h"
+
+namespace mezhved::adapters::grpc_api {
+
+// Counts the calls between a handler's start and its Finish, so that a stop can wait for them to drain instead
+// of a fixed grace period (gRPC's own Shutdown deadline also waits for idle client connections).
+class CallTracker {
+ public:
+  void Begin();
+  void End();
+  // Waits until no call is in flight or the timeout passes; returns whether it drained.
+  bool WaitIdle(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable idle_;
+  uint64_t in_flight_ = 0;
+};
+
+class AgencyService final : public v1::AgencyGateway::CallbackService {
+ public:
+  AgencyService(gateway::Gateway& gateway, CallerIdentifier identifier, CallTracker& calls)
+      : gateway_(gateway), identifier_(std::move(identifier)), calls_(calls) {}
+
+  grpc::ServerUnaryReactor* SendRequest(grpc::CallbackServerContext* context, const v1::SendRequestRequest* request,
+                                        v1::SendResult* response) override;
+  grpc::ServerUnaryReactor* SendResponse(grpc::CallbackServerContext* context, const v1::SendResponseRequest* request,
+                                         v1::SendResult* response) override;
+  grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context, const v1::ReceiveRequest* request,
+                                    v1::ReceiveResponse* response) override;
+  grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context, const v1::AckRequest* request,
+                                v1::AckResponse* response) override;
+  grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
+                                      v1::MessageStatus* response) override;
+
+ private:
+  auto OrganisationOf() const {
+    return [this](const grpc::CallbackServerContext& context) { return identifier_.Organisation(context); };
+  }
+
+  gateway::Gateway& gateway_;
+  CallerIdentifier identifier_;
+  CallTracker& calls_;
+};
+
+class OperatorService final : public v1::OperatorConsole::CallbackService {
+ public:
+  OperatorService(gateway::Gateway& gateway, CallerIdentifier identifier, CallTracker& calls)
+      : gateway_(gateway), identifier_(std::move(identifier)), calls_(calls) {}
+
+  grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* context, const v1::ListQueuesRequest* request,
+                                       v1::ListQueuesResponse* response) override;
+  grpc::ServerUnaryReactor* ListMessages(grpc::CallbackServerContext* context,
+                                         const v1::ListMessagesRequest* request,
+                                         v1::ListMessagesResponse* response) override;
+  grpc::ServerUnaryReactor* GetMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,
+                                       v1::MessageStatus* response) override;
+  grpc::ServerUnaryReactor* Requeue(grpc::CallbackServerContext* context, const v1::RequeueRequest* request,
+                                    v1::RequeueResponse* response) override;
+
+ private:
+  auto OperatorOf() const {
+    return [this](const grpc::CallbackServerContext& context) { return identifier_.Operator(context); };
+  }
+
+  gateway::Gateway& gateway_;
+  CallerIdentifier identifier_;
+  CallTracker& calls_;
+};
+
+}  // namespace mezhved::adapters::grpc_api

@@ -1,0 +1,165 @@
+// mezhvedd: the interagency message gateway daemon. Reads its config (flags override the file), opens the store,
+// serves the agency and operator gRPC APIs, and stops gracefully on SIGTERM or SIGINT.
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "adapters/grpc/server.h"
+#include "common/clock.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+#include "gateway/participants.h"
+#include "store/rocksdb_store.h"
+
+namespace mezhved {
+namespace {
+
+constexpr auto kShutdownGrace = std::chrono::seconds(5);
+
+struct Flags {
+  std::string config_path;
+  std::string data_dir;
+  std::string agency_listen;
+  std::string operator_listen;
+  std::string log_level;
+  std::string ready_file;
+};
+
+void ApplyFlags(const Flags& flags, config::v1::GatewayConfig* config) {
+  if (!flags.data_dir.empty()) {
+    config->mutable_store()->set_data_dir(flags.data_dir);
+  }
+  if (!flags.agency_listen.empty()) {
+    config->mutable_agency_api()->set_address(flags.agency_listen);
+  }
+  if (!flags.operator_listen.empty()) {
+    config->mutable_operator_api()->set_address(flags.operator_listen);
+  }
+  if (!flags.log_level.empty()) {
+    config->mutable_logging()->set_level(flags.log_level);
+  }
+}
+
+StatusOr<config::v1::GatewayConfig> EffectiveConfig(const Flags& flags) {
+  StatusOr<config::v1::GatewayConfig> config = gateway::ReadConfigFile(flags.config_path);
+  MEZHVED_RETURN_IF_ERROR(config.status());
+  ApplyFlags(flags, &*config);
+  gateway::ApplyDefaults(&*config);
+  MEZHVED_RETURN_IF_ERROR(gateway::ValidateConfig(*config));
+  return config;
+}
+
+// Tests and scripts wait for this file: it appears, complete, once both listeners serve.
+Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcServers& servers) {
+  nlohmann::json ready = {{"agency_address", servers.agency_address()},
+                          {"operator_address", servers.operator_address()},
+                          {"pid", static_cast<int>(getpid())}};
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << ready.dump() << "\n";
+    if (!out) {
+      return {ErrorCode::kInternal, "cannot write ready file '" + temporary + "'"};
+    }
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, path, error);
+  if (error) {
+    return {ErrorCode::kInternal, "cannot write ready file '" + path + "': " + error.message()};
+  }
+  return Status::Ok();
+}
+
+void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
+  for (const auto& [name, listener] : {std::pair{"agency_api", &config.agency_api()},
+                                       std::pair{"operator_api", &config.operator_api()}}) {
+    if (listener->insecure_loopback()) {
+      spdlog::warn("{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
+                   "gateway out on this machine only, never for real data",
+                   name, listener->address());
+    }
+  }
+}
+
+int WaitForStopSignal(const sigset_t& signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  return signal_number;
+}
+
+int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
+  store::RocksDbStoreOptions store_options;
+  store_options.data_dir = config.store().data_dir();
+  store_options.max_batch_operations = config.store().max_batch_operations();
+  StatusOr<std::unique_ptr<store::RocksDbStore>> store = store::RocksDbStore::Open(store_options);
+  if (!store.ok()) {
+    spdlog::critical("cannot open the store: {}", store.status().ToString());
+    return 1;
+  }
+  SystemClock clock;
+  auto participants = std::make_shared<const gateway::ParticipantRegistry>(
+      gateway::ParticipantRegistry::FromConfig(config));
+  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), participants, **store, clock);
+
+  StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
+      adapters::grpc_api::GrpcServers::Start(config, gateway, participants);
+  if (!servers.ok()) {
+    spdlog::critical("cannot start the gRPC listeners: {}", servers.status().ToString());
+    return 1;
+  }
+  gateway::Housekeeper housekeeper(gateway, config.delivery().housekeeping_interval_ms());
+  WarnAboutInsecureListeners(config);
+  spdlog::info("serving: agency API on {}, operator API on {}, store in {}", (*servers)->agency_address(),
+               (*servers)->operator_address(), config.store().data_dir());
+  if (!flags.ready_file.empty()) {
+    if (Status written = WriteReadyFile(flags.ready_file, **servers); !written.ok()) {
+      spdlog::critical("{}", written.ToString());
+      return 1;
+    }
+  }
+
+  const int signal_number = WaitForStopSignal(stop_signals);
+  spdlog::info("signal {} received: stopping", signal_number);
+  gateway.BeginShutdown();             // long polls answer now instead of holding the shutdown up
+  (*servers)->Shutdown(kShutdownGrace);  // calls in flight finish: their writes are synced before they answer
+  (*store)->Close();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace mezhved
+
+int main(int argc, char** argv) {
+  mezhved::Flags flags;
+  CLI::App app{"mezhvedd: the interagency message gateway daemon"};
+  app.add_option("-c,--config", flags.config_path, "config file (text format or JSON)")->required();
+  app.add_option("--data-dir", flags.data_dir, "overrides store.data_dir");
+  app.add_option("--agency-listen", flags.agency_listen, "overrides agency_api.address (host:port)");
+  app.add_option("--operator-listen", flags.operator_listen, "overrides operator_api.address (host:port)");
+  app.add_option("--log-level", flags.log_level, "overrides logging.level");
+  app.add_option("--ready-file", flags.ready_file, "write the bound addresses here as JSON once serving");
+  CLI11_PARSE(app, argc, argv);
+
+  // Block the stop signals in every thread; the main thread waits for them with sigwait.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%t] %v", spdlog::pattern_time_type::utc);
+
+  mezhved::StatusOr<mezhved::config::v1::GatewayConfig> config = mezhved::EffectiveConfig(flags);
+  if (!config.ok()) {
+    spdlog::critical("invalid configuration: {}", config.status().ToString());
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config->logging().level()));
+  spdlog::info("mezhvedd starting with effective configuration:\n{}", mezhved::gateway::DescribeConfig(*config));
+  return mezhved::Serve(*config, flags, stop_signals);
+}
