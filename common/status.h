@@ -71,7 +71,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor): reads like a return
+  StatusOr(T value) : state_(std::move(value)) {}         // NOLINT(google-explicit-constructor): reads like a return
   StatusOr(Status status) : state_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(state_); }
@@ -93,10 +93,10 @@ class [[nodiscard]] StatusOr {
 }  // namespace mezhved
 
 // Returns early from a function returning Status or StatusOr when an expression yields an error.
-#define MEZHVED_RETURN_IF_ERROR(expr)          \
-  do {                                         \
+#define MEZHVED_RETURN_IF_ERROR(expr)           \
+  do {                                          \
     ::mezhved::Status mezhved_status_ = (expr); \
-    if (!mezhved_status_.ok()) {               \
-      return mezhved_status_;                  \
-    }                                          \
+    if (!mezhved_status_.ok()) {                \
+      return mezhved_status_;                   \
+    }                                           \
   } while (false)

@@ -76,12 +76,13 @@ Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcSer
 }
 
 void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
-  for (const auto& [name, listener] : {std::pair{"agency_api", &config.agency_api()},
-                                       std::pair{"operator_api", &config.operator_api()}}) {
+  for (const auto& [name, listener] :
+       {std::pair{"agency_api", &config.agency_api()}, std::pair{"operator_api", &config.operator_api()}}) {
     if (listener->insecure_loopback()) {
-      spdlog::warn("{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
-                   "gateway out on this machine only, never for real data",
-                   name, listener->address());
+      spdlog::warn(
+          "{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
+          "gateway out on this machine only, never for real data",
+          name, listener->address());
     }
   }
 }
@@ -102,8 +103,8 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     return 1;
   }
   SystemClock clock;
-  auto participants = std::make_shared<const gateway::ParticipantRegistry>(
-      gateway::ParticipantRegistry::FromConfig(config));
+  auto participants =
+      std::make_shared<const gateway::ParticipantRegistry>(gateway::ParticipantRegistry::FromConfig(config));
   gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), participants, **store, clock);
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
@@ -125,7 +126,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
 
   const int signal_number = WaitForStopSignal(stop_signals);
   spdlog::info("signal {} received: stopping", signal_number);
-  gateway.BeginShutdown();             // long polls answer now instead of holding the shutdown up
+  gateway.BeginShutdown();               // long polls answer now instead of holding the shutdown up
   (*servers)->Shutdown(kShutdownGrace);  // calls in flight finish: their writes are synced before they answer
   (*store)->Close();
   spdlog::info("stopped cleanly");

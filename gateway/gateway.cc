@@ -160,8 +160,8 @@ Gateway::Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegi
 
 Gateway::~Gateway() { BeginShutdown(); }
 
-void Gateway::SendRequest(const std::string& caller, const std::string& idempotency_key,
-                          v1::RequestEnvelope request, Done<v1::SendResult> done) {
+void Gateway::SendRequest(const std::string& caller, const std::string& idempotency_key, v1::RequestEnvelope request,
+                          Done<v1::SendResult> done) {
   if (shutting_down_) {
     return done(Stopping());
   }
@@ -190,8 +190,8 @@ void Gateway::SendRequest(const std::string& caller, const std::string& idempote
   Accept(std::move(message), std::move(done));
 }
 
-void Gateway::SendResponse(const std::string& caller, const std::string& idempotency_key,
-                           v1::ResponseEnvelope response, Done<v1::SendResult> done) {
+void Gateway::SendResponse(const std::string& caller, const std::string& idempotency_key, v1::ResponseEnvelope response,
+                           Done<v1::SendResult> done) {
   if (shutting_down_) {
     return done(Stopping());
   }
@@ -206,8 +206,8 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
   // Who asked and for what never changes after acceptance, so it is read here; whether the request may still be
   // answered is decided atomically by the store with ApplyResponse.
   StatusOr<store::MessageRecord> request = store_.Get(request_id);
-  const bool visible = request.ok() && (request->message.recipient_code() == caller ||
-                                        request->message.sender_code() == caller);
+  const bool visible =
+      request.ok() && (request->message.recipient_code() == caller || request->message.sender_code() == caller);
   if (!visible) {
     return done(Status(ErrorCode::kNotFound, "no request " + response.request_id() + " addressed to " + caller));
   }
@@ -351,18 +351,19 @@ void Gateway::Ack(const std::string& caller, const v1::AckRequest& request, Done
   if (!ids.ok()) {
     return done(ids.status());
   }
-  store_.Ack(caller, std::move(*ids), clock_.NowMs(), [done = std::move(done)](StatusOr<std::vector<store::AckItem>> acked) {
-    if (!acked.ok()) {
-      return done(acked.status());
-    }
-    v1::AckResponse response;
-    for (const store::AckItem& item : *acked) {
-      v1::AckResult* result = response.add_results();
-      result->set_message_id(item.id.ToString());
-      result->set_outcome(ToApi(item.outcome));
-    }
-    done(std::move(response));
-  });
+  store_.Ack(caller, std::move(*ids), clock_.NowMs(),
+             [done = std::move(done)](StatusOr<std::vector<store::AckItem>> acked) {
+               if (!acked.ok()) {
+                 return done(acked.status());
+               }
+               v1::AckResponse response;
+               for (const store::AckItem& item : *acked) {
+                 v1::AckResult* result = response.add_results();
+                 result->set_message_id(item.id.ToString());
+                 result->set_outcome(ToApi(item.outcome));
+               }
+               done(std::move(response));
+             });
 }
 
 StatusOr<v1::MessageStatus> Gateway::GetStatus(const std::string& caller, const std::string& message_id) const {
@@ -404,8 +405,8 @@ StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesR
   }
   store::ListQuery query;
   query.recipient_code = request.recipient_code();
-  query.view = request.view() == v1::QUEUE_VIEW_DEAD_LETTERS ? store::QueueView::kDeadLetters
-                                                             : store::QueueView::kPending;
+  query.view =
+      request.view() == v1::QUEUE_VIEW_DEAD_LETTERS ? store::QueueView::kDeadLetters : store::QueueView::kPending;
   query.limit = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 1000);
   query.newest_first = request.newest_first();
   query.page_token = request.page_token();

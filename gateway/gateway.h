@@ -50,8 +50,8 @@ using CancelledFn = std::function<bool()>;
 
 class Gateway {
  public:
-  Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants,
-          store::MessageStore& store, const Clock& clock);
+  Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants, store::MessageStore& store,
+          const Clock& clock);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;

@@ -35,7 +35,8 @@ StatusOr<v1::MessageState> ApplyResponse(const store::RequestView& request, std:
   }
   if (request.request.recipient_code() != responder) {
     return Status(ErrorCode::kNotAddressee, "request " + request.request.message_id() + " is addressed to " +
-                                                request.request.recipient_code() + ", not to " + std::string(responder));
+                                                request.request.recipient_code() + ", not to " +
+                                                std::string(responder));
   }
   switch (request.state) {
     case v1::MESSAGE_STATE_ACCEPTED:

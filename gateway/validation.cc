@@ -174,8 +174,8 @@ Status Violations::ToStatus() const {
   if (errors_.empty()) {
     return Status::Ok();
   }
-  std::string summary = std::to_string(errors_.size()) + (errors_.size() == 1 ? " field is" : " fields are") +
-                        " missing or invalid:";
+  std::string summary =
+      std::to_string(errors_.size()) + (errors_.size() == 1 ? " field is" : " fields are") + " missing or invalid:";
   for (const FieldError& error : errors_) {
     summary += " " + error.path;
   }
@@ -232,11 +232,11 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
     violations.Add("request.addressee_code", kViolationSelfAddressed, "an organisation does not request itself");
   }
   CheckInformationType(violations, "request.information_type", request);  // item 3
-  CheckAuthority(violations, "request.authority", request);                 // item 4
-  CheckCitizen(violations, "request.citizen", request);                     // item 5
-  CheckReplyContact(violations, "request.reply_contact", request);          // item 6
+  CheckAuthority(violations, "request.authority", request);               // item 4
+  CheckCitizen(violations, "request.citizen", request);                   // item 5
+  CheckReplyContact(violations, "request.reply_contact", request);        // item 6
   CheckRegistration(violations, "request.registration", request.has_registration(), request.registration(),
-                    /*expect_response_date=*/true);  // item 7
+                    /*expect_response_date=*/true);                                           // item 7
   CheckPreparer(violations, "request.preparer", request.has_preparer(), request.preparer());  // item 8
   CheckConsent(violations, "request.consent", request);                                       // item 9
   if (request.payload().empty()) {

@@ -17,8 +17,7 @@ std::string FirstProperty(const grpc::AuthContext& auth, const char* name) {
 // SHA-256 over the certificate's DER encoding, lower-case hex: the usual certificate fingerprint.
 std::string FingerprintOfPem(const std::string& pem) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
-                                                   X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
   if (!cert) {
     return {};
   }

@@ -46,8 +46,8 @@ struct Listening {
   std::string address;
 };
 
-StatusOr<Listening> Listen(const config::v1::Listener& listener, const std::string& name,
-                           grpc::Service& service, uint64_t max_message_bytes) {
+StatusOr<Listening> Listen(const config::v1::Listener& listener, const std::string& name, grpc::Service& service,
+                           uint64_t max_message_bytes) {
   StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(listener, name);
   MEZHVED_RETURN_IF_ERROR(credentials.status());
   grpc::ServerBuilder builder;
@@ -79,8 +79,7 @@ struct GrpcServers::Impl {
   Impl(gateway::Gateway& gateway, const std::shared_ptr<const gateway::ParticipantRegistry>& participants,
        const config::v1::GatewayConfig& config)
       : agency_service(gateway, CallerIdentifier(participants, config.agency_api().insecure_loopback()), calls),
-        operator_service(gateway, CallerIdentifier(participants, config.operator_api().insecure_loopback()),
-                         calls) {}
+        operator_service(gateway, CallerIdentifier(participants, config.operator_api().insecure_loopback()), calls) {}
 };
 
 StatusOr<std::unique_ptr<GrpcServers>> GrpcServers::Start(

@@ -73,8 +73,7 @@ bool CallTracker::WaitIdle(std::chrono::milliseconds timeout) {
 }
 
 grpc::ServerUnaryReactor* AgencyService::SendRequest(grpc::CallbackServerContext* context,
-                                                     const v1::SendRequestRequest* request,
-                                                     v1::SendResult* response) {
+                                                     const v1::SendRequestRequest* request, v1::SendResult* response) {
   return Authenticated(context, calls_, context->DefaultReactor(), OrganisationOf(),
                        [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
                          gateway_.SendRequest(caller, request->idempotency_key(), request->request(),
@@ -95,11 +94,10 @@ grpc::ServerUnaryReactor* AgencyService::SendResponse(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AgencyService::Receive(grpc::CallbackServerContext* context,
                                                  const v1::ReceiveRequest* request, v1::ReceiveResponse* response) {
   auto* receive = new ReceiveReactor();  // deletes itself in OnDone
-  return Authenticated(context, calls_, receive, OrganisationOf(),
-                       [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
-                         gateway_.Receive(caller, *request, receive->CancelledFn(),
-                                          FinishWith(context, reactor, response, calls_));
-                       });
+  return Authenticated(
+      context, calls_, receive, OrganisationOf(), [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
+        gateway_.Receive(caller, *request, receive->CancelledFn(), FinishWith(context, reactor, response, calls_));
+      });
 }
 
 grpc::ServerUnaryReactor* AgencyService::Ack(grpc::CallbackServerContext* context, const v1::AckRequest* request,
@@ -111,12 +109,11 @@ grpc::ServerUnaryReactor* AgencyService::Ack(grpc::CallbackServerContext* contex
 }
 
 grpc::ServerUnaryReactor* AgencyService::GetStatus(grpc::CallbackServerContext* context,
-                                                   const v1::GetStatusRequest* request,
-                                                   v1::MessageStatus* response) {
+                                                   const v1::GetStatusRequest* request, v1::MessageStatus* response) {
   return Authenticated(context, calls_, context->DefaultReactor(), OrganisationOf(),
                        [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
-                         FinishWith(context, reactor, response, calls_)(
-                             gateway_.GetStatus(caller, request->message_id()));
+                         FinishWith(context, reactor, response,
+                                    calls_)(gateway_.GetStatus(caller, request->message_id()));
                        });
 }
 
@@ -125,8 +122,8 @@ grpc::ServerUnaryReactor* OperatorService::ListQueues(grpc::CallbackServerContex
                                                       v1::ListQueuesResponse* response) {
   return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
                        [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
-                         FinishWith(context, reactor, response, calls_)(
-                             StatusOr<v1::ListQueuesResponse>(gateway_.ListQueues()));
+                         FinishWith(context, reactor, response,
+                                    calls_)(StatusOr<v1::ListQueuesResponse>(gateway_.ListQueues()));
                        });
 }
 
@@ -144,14 +141,12 @@ grpc::ServerUnaryReactor* OperatorService::GetMessage(grpc::CallbackServerContex
                                                       v1::MessageStatus* response) {
   return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
                        [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
-                         FinishWith(context, reactor, response, calls_)(
-                             gateway_.InspectMessage(request->message_id()));
+                         FinishWith(context, reactor, response, calls_)(gateway_.InspectMessage(request->message_id()));
                        });
 }
 
 grpc::ServerUnaryReactor* OperatorService::Requeue(grpc::CallbackServerContext* context,
-                                                   const v1::RequeueRequest* request,
-                                                   v1::RequeueResponse* response) {
+                                                   const v1::RequeueRequest* request, v1::RequeueResponse* response) {
   return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
                        [&](const std::string& name, grpc::ServerUnaryReactor* reactor) {
                          gateway_.Requeue(name, *request, FinishWith(context, reactor, response, calls_));

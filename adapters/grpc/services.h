@@ -63,8 +63,7 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* context, const v1::ListQueuesRequest* request,
                                        v1::ListQueuesResponse* response) override;
-  grpc::ServerUnaryReactor* ListMessages(grpc::CallbackServerContext* context,
-                                         const v1::ListMessagesRequest* request,
+  grpc::ServerUnaryReactor* ListMessages(grpc::CallbackServerContext* context, const v1::ListMessagesRequest* request,
                                          v1::ListMessagesResponse* response) override;
   grpc::ServerUnaryReactor* GetMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,
                                        v1::MessageStatus* response) override;

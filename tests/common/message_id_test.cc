@@ -36,10 +36,10 @@ TEST_CASE("ids do not repeat", "[message_id]") {
 
 TEST_CASE("malformed id text is refused", "[message_id]") {
   CHECK_FALSE(MessageId::Parse("").has_value());
-  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-12345678901").has_value());     // 35 chars
-  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-1234567890123").has_value());   // 37 chars
-  CHECK_FALSE(MessageId::Parse("0190a5e2x7c1b-7d3e-8f00-123456789012").has_value());    // bad dash
-  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-12345678901g").has_value());    // bad hex
+  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-12345678901").has_value());    // 35 chars
+  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-1234567890123").has_value());  // 37 chars
+  CHECK_FALSE(MessageId::Parse("0190a5e2x7c1b-7d3e-8f00-123456789012").has_value());   // bad dash
+  CHECK_FALSE(MessageId::Parse("0190a5e2-7c1b-7d3e-8f00-12345678901g").has_value());   // bad hex
   CHECK(MessageId::Parse("0190A5E2-7C1B-7D3E-8F00-123456789012").has_value());
   CHECK_FALSE(MessageId::FromBytes("short").has_value());
 }

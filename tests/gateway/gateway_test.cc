@@ -191,8 +191,8 @@ TEST_CASE_METHOD(CoreFixture, "invalid requests list every failing field and sto
   v1::RequestEnvelope request = testing::ValidRequest(kSocialDept, kZags);
   request.mutable_citizen()->set_snils("123");
   request.clear_preparer();
-  auto refused = Await<v1::SendResult>(
-      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "", request, done); });
+  auto refused =
+      Await<v1::SendResult>([&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "", request, done); });
   REQUIRE(refused.status().code() == ErrorCode::kInvalidMessage);
   std::vector<std::string> paths;
   const Status refusal = refused.status();
@@ -202,8 +202,8 @@ TEST_CASE_METHOD(CoreFixture, "invalid requests list every failing field and sto
 
   request = testing::ValidRequest(kSocialDept, kZags);
   request.set_payload(std::string(4097, 'x'));
-  auto too_large = Await<v1::SendResult>(
-      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "k", request, done); });
+  auto too_large =
+      Await<v1::SendResult>([&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "k", request, done); });
   CHECK(too_large.status().code() == ErrorCode::kMessageTooLarge);
 }
 
@@ -279,8 +279,8 @@ TEST_CASE_METHOD(CoreFixture, "exhausted messages are dead-lettered and an opera
   v1::RequeueRequest requeue;
   requeue.add_message_ids(sent->message_id());
   requeue.add_message_ids("0190a5e2-7c1b-7d3e-8f00-123456789012");  // no such message
-  auto requeued = Await<v1::RequeueResponse>(
-      [&](Done<v1::RequeueResponse> done) { gateway_->Requeue("duty", requeue, done); });
+  auto requeued =
+      Await<v1::RequeueResponse>([&](Done<v1::RequeueResponse> done) { gateway_->Requeue("duty", requeue, done); });
   REQUIRE(requeued.ok());
   CHECK(requeued->results(0).requeued());
   CHECK_FALSE(requeued->results(1).requeued());

@@ -30,8 +30,8 @@ TEST_CASE("each outcome moves a request to its state", "[lifecycle]") {
 
 TEST_CASE("interim answers keep a request open; final answers close it", "[lifecycle]") {
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
-  for (auto open : {v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS,
-                    v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}) {
+  for (auto open :
+       {v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}) {
     CHECK(ApplyResponse({request, open}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData).ok());
     CHECK_FALSE(IsFinalRequestState(open));
   }
@@ -52,8 +52,8 @@ TEST_CASE("only the addressee answers, and only what it was given", "[lifecycle]
                              v1::ResponseEnvelope::kData)) == ErrorCode::kNotDelivered);
   v1::Message response = request;
   response.set_kind(v1::MESSAGE_KIND_RESPONSE);
-  CHECK(CodeOf(ApplyResponse({response, v1::MESSAGE_STATE_DELIVERED}, "ZAGS-BARNAUL",
-                             v1::ResponseEnvelope::kData)) == ErrorCode::kNotARequest);
+  CHECK(CodeOf(ApplyResponse({response, v1::MESSAGE_STATE_DELIVERED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData)) ==
+        ErrorCode::kNotARequest);
 }
 
 }  // namespace

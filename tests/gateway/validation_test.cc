@@ -33,15 +33,15 @@ TEST_CASE("every missing item of the required list is reported at once", "[valid
   Status status = ValidateRequest(request, Registry(), {});
   REQUIRE(status.code() == ErrorCode::kInvalidMessage);
   CHECK(FailingPaths(status) == std::vector<std::string>{
-                                   "request.addressee_code REQUIRED",      // item 2
-                                   "request.information_type REQUIRED",    // item 3
-                                   "request.authority REQUIRED",           // item 4
-                                   "request.citizen REQUIRED",             // item 5
-                                   "request.reply_contact REQUIRED",       // item 6
-                                   "request.registration REQUIRED",        // item 7
-                                   "request.preparer REQUIRED",            // item 8
-                                   "request.payload REQUIRED",
-                               });
+                                    "request.addressee_code REQUIRED",    // item 2
+                                    "request.information_type REQUIRED",  // item 3
+                                    "request.authority REQUIRED",         // item 4
+                                    "request.citizen REQUIRED",           // item 5
+                                    "request.reply_contact REQUIRED",     // item 6
+                                    "request.registration REQUIRED",      // item 7
+                                    "request.preparer REQUIRED",          // item 8
+                                    "request.payload REQUIRED",
+                                });
 }
 
 TEST_CASE("malformed fields are named by path and code", "[validation]") {
@@ -54,13 +54,13 @@ TEST_CASE("malformed fields are named by path and code", "[validation]") {
   request.mutable_authority()->set_legal_act("   ");
   Status status = ValidateRequest(request, Registry(), {});
   CHECK(FailingPaths(status) == std::vector<std::string>{
-                                   "request.addressee_code UNKNOWN_PARTICIPANT",
-                                   "request.authority.legal_act REQUIRED",
-                                   "request.citizen.birth_date INVALID_DATE",
-                                   "request.citizen.snils MALFORMED",
-                                   "request.registration.expected_response_date DATE_ORDER",
-                                   "request.preparer.work_phone REQUIRED",
-                               });
+                                    "request.addressee_code UNKNOWN_PARTICIPANT",
+                                    "request.authority.legal_act REQUIRED",
+                                    "request.citizen.birth_date INVALID_DATE",
+                                    "request.citizen.snils MALFORMED",
+                                    "request.registration.expected_response_date DATE_ORDER",
+                                    "request.preparer.work_phone REQUIRED",
+                                });
 }
 
 TEST_CASE("a request to oneself is refused", "[validation]") {
