@@ -40,7 +40,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
 
 grpc::Status Reject(grpc::CallbackServerContext* context, const Status& status) {
   const std::string code(ErrorCodeName(status.code()));
-  context->AddTrailingMetadata(kErrorCodeMetadataKey, code);
+  context->AddTrailingMetadata(wire::kErrorCodeTrailer, code);
   v1::ErrorDetail detail;
   detail.set_code(code);
   detail.set_message(status.message());

@@ -6,10 +6,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/status.h"
+#include "common/wire_names.h"
 
 namespace mezhved::adapters::grpc_api {
 
-inline constexpr char kErrorCodeMetadataKey[] = "mezhved-error-code";
 
 grpc::StatusCode ToGrpcCode(ErrorCode code);
 

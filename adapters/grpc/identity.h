@@ -8,12 +8,13 @@
 #include <string>
 
 #include "common/status.h"
+#include "common/wire_names.h"
 #include "gateway/participants.h"
 
 namespace mezhved::adapters::grpc_api {
 
-inline constexpr char kOrganisationHeader[] = "x-mezhved-organisation";
-inline constexpr char kOperatorHeader[] = "x-mezhved-operator";
+using wire::kOperatorHeader;
+using wire::kOrganisationHeader;
 
 class CallerIdentifier {
  public:

@@ -1,0 +1,288 @@
+#include "tools/mezhvedctl/format.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <ctime>
+#include <utility>
+
+namespace mezhved::ctl {
+namespace {
+
+constexpr char kNone[] = "-";
+
+UnixMillis ToMillis(const google::protobuf::Timestamp& timestamp) {
+  return timestamp.seconds() * 1000 + timestamp.nanos() / 1'000'000;
+}
+
+bool IsSet(const google::protobuf::Timestamp& timestamp) { return timestamp.seconds() != 0 || timestamp.nanos() != 0; }
+
+std::string PadTo(std::string_view text, size_t width, TextTable::Align align) {
+  size_t shown = DisplayWidth(text);
+  std::string padding(width > shown ? width - shown : 0, ' ');
+  return align == TextTable::Align::kRight ? padding + std::string(text) : std::string(text) + padding;
+}
+
+// "MESSAGE_STATE_ACCEPTED" -> "ACCEPTED"; a value this build does not know (a newer gateway) shows its number.
+std::string WithoutPrefix(const std::string& name, std::string_view prefix, int value) {
+  if (name.empty()) {
+    return std::string(prefix) + std::to_string(value);
+  }
+  return name.starts_with(prefix) ? name.substr(prefix.size()) : name;
+}
+
+// "in 55s" for a lease still running, "expired 3s ago" for one that ended.
+std::string LeaseText(const google::protobuf::Timestamp& expires_at, UnixMillis now) {
+  if (!IsSet(expires_at)) {
+    return kNone;
+  }
+  int64_t remaining = ToMillis(expires_at) - now;
+  std::string relative =
+      remaining >= 0 ? "in " + HumaniseDuration(remaining) : "expired " + HumaniseDuration(-remaining) + " ago";
+  return FormatTimestamp(expires_at) + " (" + relative + ")";
+}
+
+std::string JoinedOrNone(const google::protobuf::RepeatedPtrField<std::string>& values) {
+  if (values.empty()) {
+    return "none";
+  }
+  std::string joined;
+  for (const std::string& value : values) {
+    joined += (joined.empty() ? "" : ", ") + value;
+  }
+  return joined;
+}
+
+// The "field: value" block at the top of `show`.
+std::string FieldBlock(const std::vector<std::pair<std::string, std::string>>& fields) {
+  size_t label_width = 0;
+  for (const auto& [label, value] : fields) {
+    label_width = std::max(label_width, label.size());
+  }
+  std::string text;
+  for (const auto& [label, value] : fields) {
+    text += PadTo(label + ":", label_width + 3, TextTable::Align::kLeft);
+    text += value;
+    text += '\n';
+  }
+  return text;
+}
+
+std::string HistoryDetails(const v1::HistoryEvent& event) {
+  std::string details = event.note();
+  if (!event.related_message_id().empty()) {
+    details += (details.empty() ? "" : "; ") + std::string("message ") + event.related_message_id();
+  }
+  return details;
+}
+
+std::string HistoryTable(const google::protobuf::RepeatedPtrField<v1::HistoryEvent>& history) {
+  if (history.empty()) {
+    return "History: none\n";
+  }
+  TextTable table({"TIME (UTC)", "STATE", "ACTOR", "ATTEMPT", "DETAILS"});
+  table.AlignColumn(3, TextTable::Align::kRight);
+  for (const v1::HistoryEvent& event : history) {
+    table.AddRow({FormatTimestamp(event.at()), StateName(event.state()), event.actor(),
+                  event.attempt() == 0 ? "" : std::to_string(event.attempt()), HistoryDetails(event)});
+  }
+  return "History:\n" + table.Render();
+}
+
+}  // namespace
+
+TextTable::TextTable(std::vector<std::string> headers)
+    : headers_(std::move(headers)), aligns_(headers_.size(), Align::kLeft) {}
+
+TextTable& TextTable::AlignColumn(size_t column, Align align) {
+  if (column < aligns_.size()) {
+    aligns_[column] = align;
+  }
+  return *this;
+}
+
+void TextTable::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  rows_.push_back(std::move(cells));
+}
+
+std::vector<size_t> TextTable::ColumnWidths() const {
+  std::vector<size_t> widths;
+  for (const std::string& header : headers_) {
+    widths.push_back(DisplayWidth(header));
+  }
+  for (const auto& row : rows_) {
+    for (size_t column = 0; column < row.size(); ++column) {
+      widths[column] = std::max(widths[column], DisplayWidth(row[column]));
+    }
+  }
+  return widths;
+}
+
+std::string TextTable::RenderRow(const std::vector<std::string>& cells, const std::vector<size_t>& widths) const {
+  std::string line;
+  for (size_t column = 0; column < cells.size(); ++column) {
+    if (column > 0) {
+      line += "  ";
+    }
+    line += PadTo(cells[column], widths[column], aligns_[column]);
+  }
+  // The last column is usually left-aligned: its padding would only be trailing blanks.
+  line.erase(line.find_last_not_of(' ') + 1);
+  return line + "\n";
+}
+
+std::string TextTable::Render() const {
+  std::vector<size_t> widths = ColumnWidths();
+  std::vector<std::string> rules;
+  rules.reserve(widths.size());
+  for (size_t width : widths) {
+    rules.emplace_back(width, '-');
+  }
+  std::string text = RenderRow(headers_, widths) + RenderRow(rules, widths);
+  for (const auto& row : rows_) {
+    text += RenderRow(row, widths);
+  }
+  return text;
+}
+
+size_t DisplayWidth(std::string_view text) {
+  // Every UTF-8 code point has exactly one byte that is not a continuation byte (10xxxxxx).
+  return std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
+}
+
+std::string FormatTimestamp(const google::protobuf::Timestamp& timestamp) {
+  if (!IsSet(timestamp)) {
+    return kNone;
+  }
+  std::time_t seconds = timestamp.seconds();
+  std::tm utc{};
+  if (gmtime_r(&seconds, &utc) == nullptr) {
+    return "?";
+  }
+  std::array<char, 32> date{};
+  std::strftime(date.data(), date.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+  std::array<char, 8> millis{};
+  std::snprintf(millis.data(), millis.size(), ".%03d", static_cast<int>(timestamp.nanos() / 1'000'000));
+  return std::string(date.data()) + millis.data() + "Z";
+}
+
+std::string HumaniseDuration(int64_t millis) {
+  int64_t seconds = std::max<int64_t>(millis, 0) / 1000;
+  auto two_units = [](int64_t major, const char* major_unit, int64_t minor, const char* minor_unit) {
+    std::array<char, 48> text{};
+    std::snprintf(text.data(), text.size(), "%lld%s %02lld%s", static_cast<long long>(major), major_unit,
+                  static_cast<long long>(minor), minor_unit);
+    return std::string(text.data());
+  };
+  if (seconds < 60) {
+    return std::to_string(seconds) + "s";
+  }
+  if (seconds < 3600) {
+    return two_units(seconds / 60, "m", seconds % 60, "s");
+  }
+  if (seconds < 86400) {
+    return two_units(seconds / 3600, "h", seconds % 3600 / 60, "m");
+  }
+  return two_units(seconds / 86400, "d", seconds % 86400 / 3600, "h");
+}
+
+std::string FormatAge(const google::protobuf::Timestamp& timestamp, UnixMillis now) {
+  return IsSet(timestamp) ? HumaniseDuration(now - ToMillis(timestamp)) : kNone;
+}
+
+std::string StateName(v1::MessageState state) {
+  return WithoutPrefix(v1::MessageState_Name(state), "MESSAGE_STATE_", state);
+}
+
+std::string KindName(v1::MessageKind kind) { return WithoutPrefix(v1::MessageKind_Name(kind), "MESSAGE_KIND_", kind); }
+
+std::string InformationTypeText(const v1::InformationTypeRef& type) {
+  if (type.id().empty()) {
+    return kNone;
+  }
+  return type.version().empty() ? type.id() : type.id() + " " + type.version();
+}
+
+std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now) {
+  if (response.queues().empty()) {
+    return "No queues.\n";
+  }
+  TextTable table({"RECIPIENT", "NAME", "PENDING", "LEASED", "DEAD LETTERS", "OLDEST PENDING"});
+  for (size_t column : {2, 3, 4, 5}) {
+    table.AlignColumn(column, TextTable::Align::kRight);
+  }
+  for (const v1::QueueSummary& queue : response.queues()) {
+    table.AddRow({queue.recipient_code(), queue.recipient_name(), std::to_string(queue.pending()),
+                  std::to_string(queue.leased()), std::to_string(queue.dead_letters()),
+                  FormatAge(queue.oldest_pending_accepted_at(), now)});
+  }
+  return table.Render();
+}
+
+std::string FormatMessageList(const v1::ListMessagesResponse& response, UnixMillis now) {
+  std::string text;
+  if (!response.messages().empty()) {
+    TextTable table({"MESSAGE ID", "KIND", "STATE", "SENDER", "INFORMATION TYPE", "ACCEPTED (UTC)", "AGE", "ATTEMPTS"});
+    table.AlignColumn(6, TextTable::Align::kRight).AlignColumn(7, TextTable::Align::kRight);
+    for (const v1::MessageSummary& message : response.messages()) {
+      table.AddRow({message.message_id(), KindName(message.kind()), StateName(message.state()), message.sender_code(),
+                    InformationTypeText(message.information_type()), FormatTimestamp(message.accepted_at()),
+                    FormatAge(message.accepted_at(), now), std::to_string(message.delivery_attempts())});
+    }
+    text = table.Render();
+  }
+  text += std::to_string(response.messages_size()) + (response.messages_size() == 1 ? " message" : " messages");
+  if (response.next_page_token().empty()) {
+    return text + "; last page.\n";
+  }
+  return text + "; next page token: " + response.next_page_token() + "\n";
+}
+
+std::string FormatMessageStatus(const v1::MessageStatus& status, UnixMillis now) {
+  std::vector<std::pair<std::string, std::string>> fields = {
+      {"Message", status.message_id()},
+      {"Kind", KindName(status.kind())},
+      {"State", StateName(status.state())},
+      {"Sender", status.sender_code()},
+      {"Recipient", status.recipient_code()},
+      {"Information type", InformationTypeText(status.information_type())},
+      {"Accepted", FormatTimestamp(status.accepted_at()) + " (" + FormatAge(status.accepted_at(), now) + " ago)"},
+      {"Delivery attempts", std::to_string(status.delivery_attempts())},
+      {"Lease expires", LeaseText(status.lease_expires_at(), now)},
+  };
+  if (status.kind() == v1::MESSAGE_KIND_RESPONSE || !status.request_id().empty()) {
+    fields.emplace_back("Answers request", status.request_id().empty() ? kNone : status.request_id());
+  }
+  if (status.kind() != v1::MESSAGE_KIND_RESPONSE) {
+    fields.emplace_back("Responses", JoinedOrNone(status.response_ids()));
+  }
+  return FieldBlock(fields) + "\n" + HistoryTable(status.history());
+}
+
+std::string FormatRequeueResults(const v1::RequeueResponse& response) {
+  TextTable table({"MESSAGE ID", "OUTCOME"});
+  for (const v1::RequeueResult& result : response.results()) {
+    std::string reason = result.error_code().empty() ? "" : ": " + result.error_code();
+    table.AddRow({result.message_id(), result.requeued() ? "requeued" : "not requeued" + reason});
+  }
+  return table.Render();
+}
+
+std::string FormatRpcError(const RpcError& error) {
+  std::string text = "error: " + error.detail.code();
+  if (!error.detail.message().empty()) {
+    text += ": " + error.detail.message();
+  }
+  text += "\n";
+  for (const v1::FieldViolation& violation : error.detail.violations()) {
+    text += "  " + violation.field() + " " + violation.code();
+    if (!violation.description().empty()) {
+      text += " (" + violation.description() + ")";
+    }
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace mezhved::ctl
