@@ -278,6 +278,25 @@ TEST_CASE("the insecure loopback mode names the caller in a header and warns", "
   CHECK(daemon.Stop() == 0);
 }
 
+TEST_CASE("SIGTERM answers waiting long polls and stops promptly", "[integration][stop]") {
+  TempDir dir;
+  DaemonProcess daemon(MEZHVED_DAEMON_PATH, dir / "daemon", SmallRegionConfigText("data"));
+  daemon.Start();
+  AgencyClient zags(InsecureChannel(daemon.agency_address()), kZags);
+  CallResult polled;
+  std::thread poller([&] {
+    std::vector<v1::Message> got;
+    polled = zags.Receive(1, 60000, 0, &got);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the poll park in the daemon
+  const auto stop_started = std::chrono::steady_clock::now();
+  CHECK(daemon.Stop() == 0);
+  poller.join();
+  CHECK(std::chrono::steady_clock::now() - stop_started < std::chrono::seconds(3));
+  CHECK(polled.ok());  // answered, empty, rather than cut off
+  CHECK_THAT(daemon.LogText(), Catch::Contains("stopped cleanly"));
+}
+
 TEST_CASE("a bad configuration stops start-up naming the field", "[integration][config]") {
   TempDir dir;
   std::string config = SmallRegionConfigText("data");
