@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <thread>
 
 #include "gateway/lifecycle.h"
@@ -380,11 +381,20 @@ StatusOr<v1::MessageStatus> Gateway::GetStatus(const std::string& caller, const 
 }
 
 v1::ListQueuesResponse Gateway::ListQueues() const {
+  // Every organisation of the registry has a queue, empty or not; a queue of an organisation that has left the
+  // registry is still shown while it holds messages.
+  std::map<std::string, store::QueueStat> queues;
+  for (const Organisation* organisation : participants_->Organisations()) {
+    queues[organisation->code].recipient_code = organisation->code;
+  }
+  for (store::QueueStat& stat : store_.QueueStats()) {
+    queues[stat.recipient_code] = std::move(stat);
+  }
   v1::ListQueuesResponse response;
-  for (const store::QueueStat& stat : store_.QueueStats()) {
+  for (const auto& [code, stat] : queues) {
     v1::QueueSummary* queue = response.add_queues();
-    queue->set_recipient_code(stat.recipient_code);
-    if (const Organisation* org = participants_->FindOrganisation(stat.recipient_code)) {
+    queue->set_recipient_code(code);
+    if (const Organisation* org = participants_->FindOrganisation(code)) {
       queue->set_recipient_name(org->name);
       queue->set_agency_code(org->agency_code);
     }
@@ -398,10 +408,22 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
   return response;
 }
 
+bool Gateway::HasQueue(const std::string& recipient_code) const {
+  if (participants_->FindOrganisation(recipient_code) != nullptr) {
+    return true;
+  }
+  const std::vector<store::QueueStat> stats = store_.QueueStats();
+  return std::any_of(stats.begin(), stats.end(),
+                     [&](const store::QueueStat& stat) { return stat.recipient_code == recipient_code; });
+}
+
 StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesRequest& request) const {
   if (request.recipient_code().empty()) {
     return Status(ErrorCode::kInvalidArgument, "recipient_code is required",
                   {{"recipient_code", "REQUIRED", "the queue's organisation"}});
+  }
+  if (!HasQueue(request.recipient_code())) {
+    return Status(ErrorCode::kNotFound, "no organisation '" + request.recipient_code() + "' has a queue");
   }
   store::ListQuery query;
   query.recipient_code = request.recipient_code();

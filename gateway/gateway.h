@@ -71,6 +71,7 @@ class Gateway {
 
   // --- the operator API; `operator_name` is the operator the adapter authenticated ---
 
+  // One row per organisation of the registry (and per former one still holding messages), by code.
   v1::ListQueuesResponse ListQueues() const;
   StatusOr<v1::ListMessagesResponse> ListMessages(const v1::ListMessagesRequest& request) const;
   StatusOr<v1::MessageStatus> InspectMessage(const std::string& message_id) const;
@@ -97,6 +98,7 @@ class Gateway {
   void WakeWaiters(const std::string& recipient);
   uint64_t Generation(const std::string& recipient);
   void Accept(store::NewMessage message, Done<v1::SendResult> done);
+  bool HasQueue(const std::string& recipient_code) const;
   store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);
 
   const GatewaySettings settings_;

@@ -78,6 +78,14 @@ class CoreFixture {
     gateway_->RunHousekeeping();
     REQUIRE(Receive("HEALTH-MIN").empty());
   }
+  v1::QueueSummary QueueOf(const std::string& recipient) {
+    const v1::ListQueuesResponse queues = gateway_->ListQueues();
+    for (const v1::QueueSummary& queue : queues.queues()) {
+      if (queue.recipient_code() == recipient) return queue;
+    }
+    FAIL("no queue for " << recipient);
+    return {};
+  }
   std::vector<v1::MessageState> History(const std::string& caller, const std::string& id) {
     auto status = gateway_->GetStatus(caller, id);
     REQUIRE(status.ok());
@@ -198,7 +206,10 @@ TEST_CASE_METHOD(CoreFixture, "invalid requests list every failing field and sto
   const Status refusal = refused.status();
   for (const FieldError& field : refusal.fields()) paths.push_back(field.path);
   CHECK(paths == std::vector<std::string>{"request.citizen.snils", "request.preparer", "idempotency_key"});
-  CHECK(gateway_->ListQueues().queues().empty());
+  const v1::ListQueuesResponse queues = gateway_->ListQueues();
+  for (const auto& queue : queues.queues()) {
+    CHECK(queue.pending() == 0);
+  }
 
   request = testing::ValidRequest(kSocialDept, kZags);
   request.set_payload(std::string(4097, 'x'));
@@ -256,12 +267,10 @@ TEST_CASE_METHOD(CoreFixture, "exhausted messages are dead-lettered and an opera
   auto status = gateway_->InspectMessage(sent->message_id());
   REQUIRE(status.ok());
   CHECK(status->state() == v1::MESSAGE_STATE_DEAD_LETTERED);
-  auto queues = gateway_->ListQueues();
-  REQUIRE(queues.queues_size() == 1);
-  CHECK(queues.queues(0).recipient_code() == kZags);
-  CHECK(queues.queues(0).dead_letters() == 1);
-  CHECK(queues.queues(0).pending() == 0);
-  CHECK(queues.queues(0).agency_code() == "ZAGS");
+  const v1::QueueSummary zags = QueueOf(kZags);
+  CHECK(zags.dead_letters() == 1);
+  CHECK(zags.pending() == 0);
+  CHECK(zags.agency_code() == "ZAGS");
 
   v1::ListMessagesRequest list;
   list.set_recipient_code(kZags);
@@ -360,6 +369,26 @@ TEST_CASE_METHOD(CoreFixture, "messages arrive in acceptance order per recipient
   for (const v1::Message& message : Receive(kZags, 3)) received.push_back(message.message_id());
   for (const v1::Message& message : Receive(kZags, 10)) received.push_back(message.message_id());
   CHECK(received == sent);
+}
+
+TEST_CASE_METHOD(CoreFixture, "operators see a queue for every organisation, and only those", "[gateway]") {
+  REQUIRE(Send(kSocialDept, kZags, "req-1").ok());
+  const v1::ListQueuesResponse queues = gateway_->ListQueues();
+  std::vector<std::string> codes;
+  for (const auto& queue : queues.queues()) codes.push_back(queue.recipient_code());
+  CHECK(codes == std::vector<std::string>{"HEALTH-CRH-1", "HEALTH-MIN", "SOCPROT-BARNAUL", "SOCPROT-BIYSK",
+                                          "SOCPROT-MAIN", "ZAGS-BARNAUL", "ZAGS-MAIN"});
+  CHECK(QueueOf(kZags).pending() == 1);
+  CHECK(QueueOf(kZags).recipient_name() == "Отдел ЗАГС г. Барнаула");
+  CHECK(QueueOf(kHospital).pending() == 0);
+
+  v1::ListMessagesRequest list;
+  list.set_recipient_code("ZAGS-NOWHERE");
+  CHECK(gateway_->ListMessages(list).status().code() == ErrorCode::kNotFound);
+  list.set_recipient_code(kHospital);
+  auto empty = gateway_->ListMessages(list);
+  REQUIRE(empty.ok());
+  CHECK(empty->messages().empty());
 }
 
 TEST_CASE_METHOD(CoreFixture, "malformed ids are refused naming the field", "[gateway]") {
