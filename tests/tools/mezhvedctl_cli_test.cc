@@ -1,0 +1,373 @@
+// The mezhvedctl binary against the real mezhvedd on loopback ports: option wiring, identity in both modes, output
+// of real queues and messages (dead letters made by real deliveries), stable error codes and exit statuses.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/envelopes.h"
+#include "tests/tools/gateway_under_test.h"
+
+namespace mezhved::testing {
+namespace {
+
+constexpr std::chrono::milliseconds kCommandTimeout{15'000};
+// Well-formed, never issued by the gateway.
+constexpr char kUnknownId[] = "0193a1b2-0000-7000-8000-000000000001";
+
+CommandResult Mezhvedctl(std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), MEZHVEDCTL_PATH);
+  return RunCommand(arguments, kCommandTimeout);
+}
+
+// mezhvedctl --server <operator API> plus the identity of operator "duty": --insecure, or its TLS certificate.
+CommandResult Ctl(GatewayUnderTest& gateway, const std::vector<std::string>& arguments) {
+  std::vector<std::string> all = {"--server", gateway.operator_address()};
+  if (gateway.tls()) {
+    const CertFiles& duty = gateway.Client("operator-duty");
+    all.insert(all.end(),
+               {"--ca", gateway.pki().ca_file().string(), "--cert", duty.cert.string(), "--key", duty.key.string()});
+  } else {
+    all.push_back("--insecure");
+  }
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  return Mezhvedctl(all);
+}
+
+// The cells of a table row: mezhvedctl's tables separate columns by at least two spaces.
+std::vector<std::string> Cells(const std::string& line) {
+  static const std::regex kSeparator(" {2,}");
+  std::string trimmed = std::regex_replace(line, std::regex("^ +| +$"), "");
+  return {std::sregex_token_iterator(trimmed.begin(), trimmed.end(), kSeparator, -1), std::sregex_token_iterator()};
+}
+
+// The cells of the first line of `text` whose first cell is `key`; empty when there is none.
+std::vector<std::string> RowOf(const std::string& text, const std::string& key) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = Cells(line);
+    if (!cells.empty() && cells[0] == key) {
+      return cells;
+    }
+  }
+  return {};
+}
+
+// The message ids in the order a `list` table shows them.
+std::vector<std::string> ListedIds(const std::string& text) {
+  static const std::regex kId("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  std::vector<std::string> ids;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = Cells(line);
+    if (!cells.empty() && std::regex_match(cells[0], kId)) {
+      ids.push_back(cells[0]);
+    }
+  }
+  return ids;
+}
+
+std::string NextPageToken(const std::string& text) {
+  std::smatch match;
+  if (!std::regex_search(text, match, std::regex("; next page token: (\\S+)\n$"))) {
+    return "";
+  }
+  return match[1];
+}
+
+TEST_CASE("mezhvedctl queues shows the gateway's real queue depths and names the operator", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  CommandResult empty = Ctl(gateway, {"queues"});
+  CHECK(empty.exit_status == 0);
+  CHECK(empty.out == "No queues.\n");
+
+  for (const char* key : {"q-1", "q-2", "q-3"}) {
+    gateway.Send(kSocialDept, kZags, key);
+  }
+  gateway.Send(kSocialDept, kHospital, "q-4");
+  REQUIRE(gateway.Receive(kZags, 1, 2'000).size() == 1);  // leased for the configured 30 s
+
+  CommandResult result = Ctl(gateway, {"queues"});
+  INFO(result.err);
+  CHECK(result.exit_status == 0);
+  CHECK(result.err.empty());
+  CHECK(result.out.starts_with("RECIPIENT     NAME"));
+  CHECK(Cells(result.out.substr(0, result.out.find('\n'))) ==
+        std::vector<std::string>{"RECIPIENT", "NAME", "PENDING", "LEASED", "DEAD LETTERS", "OLDEST PENDING"});
+  std::vector<std::string> zags = RowOf(result.out, kZags);
+  REQUIRE(zags.size() == 6);
+  CHECK(zags[1] == "Отдел ЗАГС г. Барнаула");
+  CHECK(std::vector<std::string>(zags.begin() + 2, zags.begin() + 5) == std::vector<std::string>{"3", "1", "0"});
+  CHECK(std::regex_match(zags[5], std::regex("\\d+s")));
+  std::vector<std::string> hospital = RowOf(result.out, kHospital);
+  REQUIRE(hospital.size() == 6);
+  CHECK(std::vector<std::string>(hospital.begin() + 2, hospital.begin() + 5) ==
+        std::vector<std::string>{"1", "0", "0"});
+  CHECK(RowOf(result.out, kSocialDept).empty());  // nothing was sent to it
+
+  // Protobuf JSON: 64-bit counters are strings, every field is printed.
+  CommandResult json = Ctl(gateway, {"queues", "--json"});
+  CHECK(json.exit_status == 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  REQUIRE(parsed["queues"].size() == 2);
+  for (const nlohmann::json& queue : parsed["queues"]) {
+    if (queue["recipientCode"] == kZags) {
+      CHECK(queue["agencyCode"] == "ZAGS");
+      CHECK(queue["pending"] == "3");
+      CHECK(queue["leased"] == "1");
+      CHECK(queue["deadLetters"] == "0");
+      CHECK(!queue["oldestPendingAcceptedAt"].get<std::string>().empty());
+    }
+  }
+
+  // --operator names a configured operator in the insecure mode, before or after the subcommand.
+  CHECK(Ctl(gateway, {"--operator", "duty", "queues"}).exit_status == 0);
+  CHECK(Ctl(gateway, {"queues", "--operator", "duty"}).exit_status == 0);
+  CommandResult stranger = Ctl(gateway, {"queues", "--operator", "alice"});
+  CHECK(stranger.exit_status == 1);
+  CHECK(stranger.out.empty());
+  CHECK(stranger.err.starts_with("error: UNAUTHENTICATED: "));
+}
+
+TEST_CASE("mezhvedctl list pages through a real queue", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  std::vector<std::string> ids;
+  for (const char* key : {"l-1", "l-2", "l-3"}) {
+    ids.push_back(gateway.Send(kSocialDept, kZags, key));
+  }
+
+  CommandResult whole = Ctl(gateway, {"list", kZags});
+  CHECK(whole.exit_status == 0);
+  CHECK(ListedIds(whole.out) == ids);  // oldest first
+  CHECK(whole.out.ends_with("\n3 messages; last page.\n"));
+  std::vector<std::string> row = RowOf(whole.out, ids[0]);
+  REQUIRE(row.size() == 8);
+  CHECK(std::vector<std::string>(row.begin() + 1, row.begin() + 5) ==
+        std::vector<std::string>{"REQUEST", "ACCEPTED", kSocialDept, "zags.civil-status-record 1.0"});
+  CHECK(std::regex_match(row[5], std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z")));
+  CHECK(row[7] == "0");
+
+  CommandResult first = Ctl(gateway, {"list", kZags, "--limit", "2"});
+  CHECK(first.exit_status == 0);
+  CHECK(ListedIds(first.out) == std::vector<std::string>{ids[0], ids[1]});
+  CHECK(first.out.find("2 messages; next page token: ") != std::string::npos);
+  std::string token = NextPageToken(first.out);
+  REQUIRE(!token.empty());
+  CommandResult second = Ctl(gateway, {"list", kZags, "--limit", "2", "--page-token", token});
+  CHECK(second.exit_status == 0);
+  CHECK(ListedIds(second.out) == std::vector<std::string>{ids[2]});
+  CHECK(second.out.ends_with("\n1 message; last page.\n"));
+  // A page that ends exactly at the end of the queue is the last one.
+  CHECK(Ctl(gateway, {"list", kZags, "--limit", "3"}).out.ends_with("\n3 messages; last page.\n"));
+
+  CommandResult newest = Ctl(gateway, {"list", kZags, "--newest-first", "--limit", "1"});
+  CHECK(ListedIds(newest.out) == std::vector<std::string>{ids[2]});
+  CHECK(!NextPageToken(newest.out).empty());
+
+  CommandResult all = Ctl(gateway, {"list", kZags, "--all", "--limit", "1"});
+  CHECK(all.exit_status == 0);
+  CHECK(ListedIds(all.out) == ids);
+  CHECK(all.out.ends_with("\n3 messages; last page.\n"));
+
+  CommandResult json = Ctl(gateway, {"--json", "list", kZags, "--all", "--limit", "2"});
+  CHECK(json.exit_status == 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  REQUIRE(parsed["messages"].size() == 3);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    CHECK(parsed["messages"][i]["messageId"] == ids[i]);
+  }
+  CHECK(parsed["messages"][0]["kind"] == "MESSAGE_KIND_REQUEST");
+  CHECK(parsed["messages"][0]["state"] == "MESSAGE_STATE_ACCEPTED");
+  CHECK(parsed["messages"][0]["senderCode"] == kSocialDept);
+  CHECK(parsed["messages"][0]["deliveryAttempts"] == 0);
+  CHECK(parsed["nextPageToken"] == "");
+
+  CHECK(Ctl(gateway, {"list", kZags, "--dead-letters"}).out == "0 messages; last page.\n");
+}
+
+TEST_CASE("mezhvedctl prints the gateway's stable error code and exits 1", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+
+  CommandResult missing = Ctl(gateway, {"show", kUnknownId});
+  CHECK(missing.exit_status == 1);
+  CHECK(missing.out.empty());
+  CHECK(missing.err.starts_with("error: NOT_FOUND: "));
+  CHECK(missing.err.find(kUnknownId) != std::string::npos);
+
+  CommandResult json = Ctl(gateway, {"show", kUnknownId, "--json"});
+  CHECK(json.exit_status == 1);
+  nlohmann::json detail = nlohmann::json::parse(json.out);
+  CHECK(detail["code"] == "NOT_FOUND");
+  CHECK(detail["message"].get<std::string>().find(kUnknownId) != std::string::npos);
+
+  // Invalid arguments name the failing field.
+  CommandResult malformed = Ctl(gateway, {"show", "missing"});
+  CHECK(malformed.exit_status == 1);
+  CHECK(malformed.err.starts_with("error: INVALID_ARGUMENT: "));
+  CHECK(malformed.err.find("\n  message_id MALFORMED") != std::string::npos);
+  CommandResult bad_token = Ctl(gateway, {"list", kZags, "--page-token", "not-a-token"});
+  CHECK(bad_token.exit_status == 1);
+  CHECK(bad_token.err.starts_with("error: INVALID_ARGUMENT: "));
+
+  // The agency API's address answers, but not with the operator API.
+  CommandResult wrong_port = Mezhvedctl({"--server", gateway.agency_address(), "--insecure", "queues"});
+  CHECK(wrong_port.exit_status == 1);
+  CHECK(wrong_port.err.starts_with("error: UNIMPLEMENTED"));
+  CHECK(wrong_port.err.find("does not serve the operator API") != std::string::npos);
+}
+
+TEST_CASE("mezhvedctl shows and requeues real dead letters", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  std::string dead1 = gateway.Send(kSocialDept, kZags, "d-1");
+  std::string dead2 = gateway.Send(kSocialDept, kZags, "d-2");
+  gateway.DeadLetter(kZags, {dead1, dead2});
+  std::string live = gateway.Send(kSocialDept, kZags, "d-3");
+
+  CommandResult show = Ctl(gateway, {"show", dead1});
+  INFO(show.out << show.err);
+  CHECK(show.exit_status == 0);
+  CHECK(show.out.starts_with("Message:            " + dead1 + "\n"));
+  CHECK(show.out.find("State:              DEAD_LETTERED\n") != std::string::npos);
+  CHECK(show.out.find("Recipient:          ZAGS-BARNAUL\n") != std::string::npos);
+  CHECK(show.out.find("Delivery attempts:  3\n") != std::string::npos);
+  std::vector<std::string> history_header = RowOf(show.out.substr(show.out.find("History:\n")), "TIME (UTC)");
+  CHECK(history_header == std::vector<std::string>{"TIME (UTC)", "STATE", "ACTOR", "ATTEMPT", "DETAILS"});
+  CHECK(std::regex_search(show.out, std::regex("Z  ACCEPTED +SOCPROT-BARNAUL")));
+  for (const char* attempt : {"1", "2", "3"}) {
+    CHECK(std::regex_search(show.out, std::regex(std::string("Z  DELIVERED +ZAGS-BARNAUL +") + attempt + "\\b")));
+  }
+  CHECK(std::regex_search(show.out, std::regex("Z  DEAD_LETTERED ")));
+  nlohmann::json shown = nlohmann::json::parse(Ctl(gateway, {"show", dead1, "--json"}).out);
+  CHECK(shown["state"] == "MESSAGE_STATE_DEAD_LETTERED");
+  CHECK(shown["history"].back()["state"] == "MESSAGE_STATE_DEAD_LETTERED");
+
+  std::vector<std::string> queue = RowOf(Ctl(gateway, {"queues"}).out, kZags);
+  REQUIRE(queue.size() == 6);
+  CHECK(std::vector<std::string>(queue.begin() + 2, queue.begin() + 5) == std::vector<std::string>{"1", "0", "2"});
+  CommandResult dead_letters = Ctl(gateway, {"list", kZags, "--dead-letters"});
+  CHECK(ListedIds(dead_letters.out) == std::vector<std::string>{dead1, dead2});
+  CHECK(RowOf(dead_letters.out, dead1).at(2) == "DEAD_LETTERED");
+  CHECK(RowOf(dead_letters.out, dead1).at(7) == "3");
+
+  // A batch with ids that stay where they are: exit 1, and each id's outcome.
+  CommandResult partly = Ctl(gateway, {"requeue", dead1, live, kUnknownId});
+  CHECK(partly.exit_status == 1);
+  CHECK(RowOf(partly.out, dead1) == std::vector<std::string>{dead1, "requeued"});
+  CHECK(RowOf(partly.out, live) == std::vector<std::string>{live, "not requeued: NOT_DEAD_LETTERED"});
+  CHECK(RowOf(partly.out, kUnknownId) == std::vector<std::string>{kUnknownId, "not requeued: NOT_FOUND"});
+
+  CommandResult requeued = Ctl(gateway, {"requeue", dead2, "--json"});
+  CHECK(requeued.exit_status == 0);
+  nlohmann::json results = nlohmann::json::parse(requeued.out)["results"];
+  REQUIRE(results.size() == 1);
+  CHECK(results[0]["messageId"] == dead2);
+  CHECK(results[0]["requeued"] == true);
+  CHECK(results[0]["errorCode"] == "");
+
+  CommandResult again = Ctl(gateway, {"requeue", dead2});
+  CHECK(again.exit_status == 1);
+  CHECK(again.out.find(dead2 + "  not requeued: NOT_DEAD_LETTERED\n") != std::string::npos);
+
+  // Back at their original positions, before the live message, with the attempts reset.
+  CHECK(gateway.GetMessage(dead1).state() == v1::MESSAGE_STATE_ACCEPTED);
+  CHECK(Ctl(gateway, {"list", kZags, "--dead-letters"}).out == "0 messages; last page.\n");
+  CHECK(ListedIds(Ctl(gateway, {"list", kZags}).out) == std::vector<std::string>{dead1, dead2, live});
+  std::vector<v1::Message> redelivered = gateway.Receive(kZags, 10, 2'000);
+  REQUIRE(redelivered.size() == 3);
+  CHECK(redelivered[0].message_id() == dead1);
+  CHECK(redelivered[0].delivery_attempt() == 1);
+  CHECK(redelivered[1].message_id() == dead2);
+  CHECK(redelivered[1].delivery_attempt() == 1);
+}
+
+TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {
+  CHECK(Mezhvedctl({}).exit_status == 2);
+  CHECK(Mezhvedctl({"--insecure", "frobnicate"}).exit_status == 2);
+  CHECK(Mezhvedctl({"--insecure", "list"}).exit_status == 2);
+  CHECK(Mezhvedctl({"--insecure", "list", kZags, "--limit", "0"}).exit_status == 2);
+  CHECK(Mezhvedctl({"--insecure", "--ca", "ca.pem", "queues"}).exit_status == 2);
+  CHECK(Mezhvedctl({"--operator", "alice", "queues"}).exit_status == 2);  // --operator needs --insecure
+  CHECK(Mezhvedctl({"--insecure", "--timeout", "0", "queues"}).exit_status == 2);
+  CommandResult no_identity = Mezhvedctl({"queues"});
+  CHECK(no_identity.exit_status == 2);
+  CHECK(no_identity.err.find("--insecure") != std::string::npos);
+  CommandResult unreadable = Mezhvedctl({"--ca", "/nonexistent/ca.pem", "--cert", "c", "--key", "k", "queues"});
+  CHECK(unreadable.exit_status == 2);
+  CHECK(unreadable.err == "error: cannot read the CA file /nonexistent/ca.pem\n");
+  CommandResult help = Mezhvedctl({"--help"});
+  CHECK(help.exit_status == 0);
+  CHECK(help.out.find("requeue") != std::string::npos);
+}
+
+TEST_CASE("mezhvedctl exits 3 when nothing listens", "[mezhvedctl]") {
+  std::string address;
+  {
+    GatewayUnderTest gateway;
+    address = gateway.operator_address();
+    CHECK(gateway.daemon().Stop() == 0);  // a clean stop
+  }
+  CommandResult result = Mezhvedctl({"--server", address, "--insecure", "queues"});
+  CHECK(result.exit_status == 3);
+  CHECK(result.out.empty());
+  CHECK(result.err.starts_with("error: cannot connect to " + address));
+  CommandResult json = Mezhvedctl({"--server", address, "--insecure", "--json", "show", kUnknownId});
+  CHECK(json.exit_status == 3);
+  CHECK(nlohmann::json::parse(json.out)["code"] == "UNAVAILABLE");
+}
+
+TEST_CASE("mezhvedctl speaks mutual TLS with TestPki's certificates", "[mezhvedctl][test_pki]") {
+  GatewayUnderTest gateway(GatewayUnderTest::Mode::kMutualTls);
+  std::string id = gateway.Send(kSocialDept, kZags, "tls-1");  // over TLS, as SOCPROT-BARNAUL's certificate
+
+  CommandResult queues = Ctl(gateway, {"queues"});
+  INFO(queues.err);
+  CHECK(queues.exit_status == 0);
+  std::vector<std::string> zags = RowOf(queues.out, kZags);
+  REQUIRE(zags.size() == 6);
+  CHECK(zags[2] == "1");
+  CommandResult list = Ctl(gateway, {"--tls-server-name", "localhost", "list", kZags});
+  CHECK(list.exit_status == 0);
+  CHECK(ListedIds(list.out) == std::vector<std::string>{id});
+  CHECK(Ctl(gateway, {"show", id}).out.find("Sender:             SOCPROT-BARNAUL\n") != std::string::npos);
+
+  // The test helpers' channel and call preparation reach the TLS operator API too.
+  {
+    auto stub = v1::OperatorConsole::NewStub(TlsChannel(gateway.operator_address(), gateway.pki().ca_file(),
+                                                        gateway.Client("operator-duty").cert,
+                                                        gateway.Client("operator-duty").key));
+    grpc::ClientContext context;
+    PrepareOperatorCall(context, "");
+    v1::ListQueuesResponse response;
+    REQUIRE(stub->ListQueues(&context, v1::ListQueuesRequest(), &response).ok());
+    uint64_t zags_pending = 0;
+    for (const auto& queue : response.queues()) {
+      zags_pending += queue.recipient_code() == kZags ? queue.pending() : 0;
+    }
+    CHECK(zags_pending == 1);
+  }
+
+  auto as = [&](const CertFiles& client, std::vector<std::string> extra = {}) {
+    std::vector<std::string> arguments = {"--server",  gateway.operator_address(),
+                                          "--ca",      gateway.pki().ca_file().string(),
+                                          "--cert",    client.cert.string(),
+                                          "--key",     client.key.string(),
+                                          "--timeout", "5"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    arguments.push_back("queues");
+    return Mezhvedctl(arguments);
+  };
+  // Trusted certificates that are not an operator's: the gateway refuses them by their stable code.
+  CommandResult not_operator = as(gateway.pki().IssueClient("night"));
+  CHECK(not_operator.exit_status == 1);
+  CHECK(not_operator.err.starts_with("error: UNAUTHENTICATED: "));
+  CHECK(as(gateway.Client(kZags)).err.starts_with("error: UNAUTHENTICATED: "));
+  // No TLS session at all: a stranger CA's certificate, a server name the certificate does not hold, plain text.
+  CHECK(as(gateway.pki().IssueClient("operator-duty", /*from_stranger_ca=*/true)).exit_status == 3);
+  CHECK(as(gateway.Client("operator-duty"), {"--tls-server-name", "gateway.example"}).exit_status == 3);
+  CHECK(Mezhvedctl({"--server", gateway.operator_address(), "--insecure", "--timeout", "5", "queues"}).exit_status ==
+        3);
+}
+
+}  // namespace
+}  // namespace mezhved::testing

@@ -1,0 +1,266 @@
+#include <catch2/catch.hpp>
+
+#include "tools/mezhvedctl/format.h"
+#include "tools/mezhvedctl/grpc_client.h"
+
+namespace mezhved::ctl {
+namespace {
+
+// 2026-11-24T10:15:30.123Z
+constexpr int64_t kAcceptedSeconds = 1795515330;
+constexpr UnixMillis kAcceptedMs = kAcceptedSeconds * 1000 + 123;
+
+google::protobuf::Timestamp At(int64_t seconds, int32_t nanos = 0) {
+  google::protobuf::Timestamp timestamp;
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(nanos);
+  return timestamp;
+}
+
+TEST_CASE("timestamps print as UTC ISO-8601 with milliseconds", "[format]") {
+  CHECK(FormatTimestamp(At(kAcceptedSeconds, 123'456'789)) == "2026-11-24T10:15:30.123Z");
+  CHECK(FormatTimestamp(At(0, 1'000'000)) == "1970-01-01T00:00:00.001Z");
+  CHECK(FormatTimestamp(At(951782400)) == "2000-02-29T00:00:00.000Z");
+  CHECK(FormatTimestamp(google::protobuf::Timestamp()) == "-");
+}
+
+TEST_CASE("durations are humanised to at most two units", "[format]") {
+  CHECK(HumaniseDuration(0) == "0s");
+  CHECK(HumaniseDuration(999) == "0s");
+  CHECK(HumaniseDuration(45'000) == "45s");
+  CHECK(HumaniseDuration(59'999) == "59s");
+  CHECK(HumaniseDuration(60'000) == "1m 00s");
+  CHECK(HumaniseDuration(185'000) == "3m 05s");
+  CHECK(HumaniseDuration(3'600'000) == "1h 00m");
+  CHECK(HumaniseDuration((2 * 3600 + 7 * 60 + 59) * 1000LL) == "2h 07m");
+  CHECK(HumaniseDuration((3 * 86400 + 4 * 3600) * 1000LL) == "3d 04h");
+  CHECK(HumaniseDuration(400LL * 86400 * 1000) == "400d 00h");
+  CHECK(HumaniseDuration(-5'000) == "0s");  // clock skew
+}
+
+TEST_CASE("ages are measured from now", "[format]") {
+  CHECK(FormatAge(At(kAcceptedSeconds, 123'000'000), kAcceptedMs + 185'000) == "3m 05s");
+  CHECK(FormatAge(google::protobuf::Timestamp(), kAcceptedMs) == "-");
+}
+
+TEST_CASE("enum values print without their prefix", "[format]") {
+  CHECK(StateName(v1::MESSAGE_STATE_DEAD_LETTERED) == "DEAD_LETTERED");
+  CHECK(StateName(v1::MESSAGE_STATE_CLARIFICATION_REQUESTED) == "CLARIFICATION_REQUESTED");
+  CHECK(StateName(static_cast<v1::MessageState>(77)) == "MESSAGE_STATE_77");
+  CHECK(KindName(v1::MESSAGE_KIND_RESPONSE) == "RESPONSE");
+}
+
+TEST_CASE("tables align columns by characters, not bytes", "[format]") {
+  TextTable table({"CODE", "NAME", "N"});
+  table.AlignColumn(2, TextTable::Align::kRight);
+  table.AddRow({"ZAGS", "ЗАГС Барнаул", "7"});
+  table.AddRow({"SOCPROT-BARNAUL", "Соцзащита", "1234"});
+  table.AddRow({"SHORT"});
+
+  CHECK(DisplayWidth("ЗАГС") == 4);
+  CHECK(table.Render() ==
+        "CODE             NAME             N\n"
+        "---------------  ------------  ----\n"
+        "ZAGS             ЗАГС Барнаул     7\n"
+        "SOCPROT-BARNAUL  Соцзащита     1234\n"
+        "SHORT\n");
+}
+
+TEST_CASE("queues show depth and the age of the oldest pending message", "[format]") {
+  v1::ListQueuesResponse response;
+  v1::QueueSummary* queue = response.add_queues();
+  queue->set_recipient_code("ZAGS-BARNAUL");
+  queue->set_recipient_name("ЗАГС г. Барнаула");
+  queue->set_pending(12);
+  queue->set_leased(3);
+  queue->set_dead_letters(1);
+  *queue->mutable_oldest_pending_accepted_at() = At(kAcceptedSeconds);
+  v1::QueueSummary* idle = response.add_queues();
+  idle->set_recipient_code("SOCPROT-BARNAUL");
+  idle->set_recipient_name("Соцзащита");
+
+  CHECK(FormatQueues(response, kAcceptedSeconds * 1000 + 7'500'000) ==
+        "RECIPIENT        NAME              PENDING  LEASED  DEAD LETTERS  OLDEST PENDING\n"
+        "---------------  ----------------  -------  ------  ------------  --------------\n"
+        "ZAGS-BARNAUL     ЗАГС г. Барнаула       12       3             1          2h 05m\n"
+        "SOCPROT-BARNAUL  Соцзащита               0       0             0               -\n");
+  CHECK(FormatQueues(v1::ListQueuesResponse(), 0) == "No queues.\n");
+}
+
+v1::MessageSummary Summary(const std::string& id, v1::MessageState state, uint32_t attempts) {
+  v1::MessageSummary summary;
+  summary.set_message_id(id);
+  summary.set_kind(v1::MESSAGE_KIND_REQUEST);
+  summary.set_state(state);
+  summary.set_sender_code("SOCPROT-BARNAUL");
+  summary.mutable_information_type()->set_id("zags.civil-status-record");
+  summary.mutable_information_type()->set_version("1.0");
+  *summary.mutable_accepted_at() = At(kAcceptedSeconds, 123'000'000);
+  summary.set_delivery_attempts(attempts);
+  return summary;
+}
+
+TEST_CASE("message lists end with the next page token", "[format]") {
+  v1::ListMessagesResponse response;
+  *response.add_messages() = Summary("0193a1b2-0000-7000-8000-000000000001", v1::MESSAGE_STATE_DEAD_LETTERED, 10);
+  *response.add_messages() = Summary("0193a1b2-0000-7000-8000-000000000002", v1::MESSAGE_STATE_ACCEPTED, 0);
+  response.set_next_page_token("CgQIARAB");
+
+  std::string text = FormatMessageList(response, kAcceptedMs + 65'000);
+  CHECK(text ==
+        "MESSAGE ID                            KIND     STATE          SENDER           INFORMATION TYPE"
+        "              ACCEPTED (UTC)               AGE  ATTEMPTS\n"
+        "------------------------------------  -------  -------------  ---------------  ----------------------------"
+        "  ------------------------  ------  --------\n"
+        "0193a1b2-0000-7000-8000-000000000001  REQUEST  DEAD_LETTERED  SOCPROT-BARNAUL  zags.civil-status-record 1.0"
+        "  2026-11-24T10:15:30.123Z  1m 05s        10\n"
+        "0193a1b2-0000-7000-8000-000000000002  REQUEST  ACCEPTED       SOCPROT-BARNAUL  zags.civil-status-record 1.0"
+        "  2026-11-24T10:15:30.123Z  1m 05s         0\n"
+        "2 messages; next page token: CgQIARAB\n");
+
+  response.clear_next_page_token();
+  response.mutable_messages()->DeleteSubrange(1, 1);
+  CHECK(FormatMessageList(response, kAcceptedMs).ends_with("\n1 message; last page.\n"));
+  CHECK(FormatMessageList(v1::ListMessagesResponse(), kAcceptedMs) == "0 messages; last page.\n");
+}
+
+v1::HistoryEvent Event(int64_t seconds, v1::MessageState state, const std::string& actor) {
+  v1::HistoryEvent event;
+  *event.mutable_at() = At(seconds);
+  event.set_state(state);
+  event.set_actor(actor);
+  return event;
+}
+
+TEST_CASE("show prints the fields, the links and the history", "[format]") {
+  v1::MessageStatus status;
+  status.set_message_id("0193a1b2-0000-7000-8000-000000000001");
+  status.set_kind(v1::MESSAGE_KIND_REQUEST);
+  status.set_state(v1::MESSAGE_STATE_IN_PROGRESS);
+  status.set_sender_code("SOCPROT-BARNAUL");
+  status.set_recipient_code("ZAGS-BARNAUL");
+  *status.mutable_accepted_at() = At(kAcceptedSeconds);
+  status.set_delivery_attempts(2);
+  *status.mutable_lease_expires_at() = At(kAcceptedSeconds + 120);
+  status.mutable_information_type()->set_id("zags.civil-status-record");
+  status.mutable_information_type()->set_version("1.0");
+  status.add_response_ids("0193a1b2-0000-7000-8000-0000000000r1");
+  *status.add_history() = Event(kAcceptedSeconds, v1::MESSAGE_STATE_ACCEPTED, "SOCPROT-BARNAUL");
+  v1::HistoryEvent delivered = Event(kAcceptedSeconds + 1, v1::MESSAGE_STATE_DELIVERED, "gateway");
+  delivered.set_attempt(2);
+  delivered.set_note("lease 60s");
+  *status.add_history() = delivered;
+  v1::HistoryEvent interim = Event(kAcceptedSeconds + 2, v1::MESSAGE_STATE_IN_PROGRESS, "ZAGS-BARNAUL");
+  interim.set_related_message_id("0193a1b2-0000-7000-8000-0000000000r1");
+  *status.add_history() = interim;
+
+  CHECK(
+      FormatMessageStatus(status, kAcceptedSeconds * 1000 + 90'000) ==
+      "Message:            0193a1b2-0000-7000-8000-000000000001\n"
+      "Kind:               REQUEST\n"
+      "State:              IN_PROGRESS\n"
+      "Sender:             SOCPROT-BARNAUL\n"
+      "Recipient:          ZAGS-BARNAUL\n"
+      "Information type:   zags.civil-status-record 1.0\n"
+      "Accepted:           2026-11-24T10:15:30.000Z (1m 30s ago)\n"
+      "Delivery attempts:  2\n"
+      "Lease expires:      2026-11-24T10:17:30.000Z (in 30s)\n"
+      "Responses:          0193a1b2-0000-7000-8000-0000000000r1\n"
+      "\n"
+      "History:\n"
+      "TIME (UTC)                STATE        ACTOR            ATTEMPT  DETAILS\n"
+      "------------------------  -----------  ---------------  -------  --------------------------------------------\n"
+      "2026-11-24T10:15:30.000Z  ACCEPTED     SOCPROT-BARNAUL\n"
+      "2026-11-24T10:15:31.000Z  DELIVERED    gateway                2  lease 60s\n"
+      "2026-11-24T10:15:32.000Z  IN_PROGRESS  ZAGS-BARNAUL              message "
+      "0193a1b2-0000-7000-8000-0000000000r1\n");
+}
+
+TEST_CASE("show of a response links its request; an ended lease says so", "[format]") {
+  v1::MessageStatus status;
+  status.set_message_id("r1");
+  status.set_kind(v1::MESSAGE_KIND_RESPONSE);
+  status.set_state(v1::MESSAGE_STATE_DELIVERED);
+  status.set_request_id("q1");
+  *status.mutable_lease_expires_at() = At(kAcceptedSeconds);
+
+  std::string text = FormatMessageStatus(status, kAcceptedSeconds * 1000 + 3'000);
+  CHECK(text.find("Answers request:    q1\n") != std::string::npos);
+  CHECK(text.find("Responses:") == std::string::npos);
+  CHECK(text.find("Lease expires:      2026-11-24T10:15:30.000Z (expired 3s ago)\n") != std::string::npos);
+  CHECK(text.find("Information type:   -\n") != std::string::npos);
+  CHECK(text.ends_with("History: none\n"));
+}
+
+TEST_CASE("requeue results say which ids stayed and why", "[format]") {
+  v1::RequeueResponse response;
+  v1::RequeueResult* done = response.add_results();
+  done->set_message_id("id-1");
+  done->set_requeued(true);
+  v1::RequeueResult* refused = response.add_results();
+  refused->set_message_id("id-2");
+  refused->set_error_code("NOT_DEAD_LETTERED");
+
+  CHECK(FormatRequeueResults(response) ==
+        "MESSAGE ID  OUTCOME\n"
+        "----------  -------------------------------\n"
+        "id-1        requeued\n"
+        "id-2        not requeued: NOT_DEAD_LETTERED\n");
+}
+
+TEST_CASE("RPC errors come from the ErrorDetail, else the trailer, else the gRPC code", "[format][grpc_client]") {
+  v1::ErrorDetail detail;
+  detail.set_code("INVALID_MESSAGE");
+  detail.set_message("the request breaks 2 rules");
+  v1::FieldViolation* violation = detail.add_violations();
+  violation->set_field("request.citizen.snils");
+  violation->set_code("MALFORMED");
+  violation->set_description("checksum mismatch");
+  detail.add_violations()->set_field("request.preparer.full_name");
+  detail.mutable_violations(1)->set_code("REQUIRED");
+  Metadata no_trailers;
+
+  RpcError from_details = DecodeRpcError(
+      grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "status text", detail.SerializeAsString()), no_trailers);
+  CHECK(from_details.from_gateway);
+  CHECK_FALSE(from_details.CouldNotConnect());
+  CHECK(FormatRpcError(from_details) ==
+        "error: INVALID_MESSAGE: the request breaks 2 rules\n"
+        "  request.citizen.snils MALFORMED (checksum mismatch)\n"
+        "  request.preparer.full_name REQUIRED\n");
+
+  Metadata trailers = {{kErrorCodeTrailer, "NOT_FOUND"}};
+  RpcError from_trailer = DecodeRpcError(grpc::Status(grpc::StatusCode::NOT_FOUND, "no such message"), trailers);
+  CHECK(from_trailer.from_gateway);
+  CHECK(FormatRpcError(from_trailer) == "error: NOT_FOUND: no such message\n");
+
+  // A gateway that is shutting down answers UNAVAILABLE with its code: that is a server error, not "no connection".
+  Metadata unavailable = {{kErrorCodeTrailer, "UNAVAILABLE"}};
+  CHECK_FALSE(
+      DecodeRpcError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down"), unavailable).CouldNotConnect());
+
+  RpcError transport = DecodeRpcError(grpc::Status(grpc::StatusCode::UNAVAILABLE, "connection refused"), no_trailers);
+  CHECK_FALSE(transport.from_gateway);
+  CHECK(transport.CouldNotConnect());
+  CHECK(FormatRpcError(transport) == "error: UNAVAILABLE: connection refused\n");
+
+  RpcError deadline = DecodeRpcError(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "late"), no_trailers);
+  CHECK(deadline.detail.code() == "DEADLINE_EXCEEDED");
+  CHECK_FALSE(deadline.CouldNotConnect());
+}
+
+TEST_CASE("a channel with unreadable TLS files is refused before connecting", "[grpc_client]") {
+  ChannelOptions options;
+  options.address = "127.0.0.1:1";
+  options.tls = TlsFiles{"/nonexistent/ca.pem", "/nonexistent/cert.pem", "/nonexistent/key.pem", ""};
+  StatusOr<std::shared_ptr<grpc::Channel>> channel = MakeChannel(options);
+  REQUIRE_FALSE(channel.ok());
+  CHECK(channel.status().code() == ErrorCode::kInvalidArgument);
+  CHECK(channel.status().message() == "cannot read the CA file /nonexistent/ca.pem");
+
+  options.tls.reset();
+  CHECK(MakeChannel(options).ok());
+}
+
+}  // namespace
+}  // namespace mezhved::ctl
