@@ -10,7 +10,6 @@
 
 namespace mezhved::adapters::grpc_api {
 
-
 grpc::StatusCode ToGrpcCode(ErrorCode code);
 
 // Adds the error's trailing metadata to the call and returns the status to finish it with.
