@@ -30,7 +30,7 @@ class MessageId {
   std::string_view bytes() const { return {reinterpret_cast<const char*>(bytes_.data()), kSize}; }
   bool IsNil() const;
 
-  auto operator<=>(const MessageId&) const = default;
+  auto operator<=>(const MessageId&) const = default;  // NOLINT(modernize-use-nullptr): clang-tidy 14 bug
 
  private:
   std::array<unsigned char, kSize> bytes_{};

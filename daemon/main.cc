@@ -1,10 +1,10 @@
 // mezhvedd: the interagency message gateway daemon. Reads its config (flags override the file), opens the store,
 // serves the agency and operator gRPC APIs, and stops gracefully on SIGTERM or SIGINT.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -136,7 +136,9 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
 }  // namespace
 }  // namespace mezhved
 
-int main(int argc, char** argv) {
+namespace {
+
+int Main(int argc, char** argv) {
   mezhved::Flags flags;
   CLI::App app{"mezhvedd: the interagency message gateway daemon"};
   app.add_option("-c,--config", flags.config_path, "config file (text format or JSON)")->required();
@@ -163,4 +165,18 @@ int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(config->logging().level()));
   spdlog::info("mezhvedd starting with effective configuration:\n{}", mezhved::gateway::DescribeConfig(*config));
   return mezhved::Serve(*config, flags, stop_signals);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing of mezhved throws; this catches what a library might (allocation failure, CLI11, fmt).
+  try {
+    return Main(argc, argv);
+  } catch (const std::exception& error) {
+    spdlog::critical("stopping on an unexpected exception: {}", error.what());
+  } catch (...) {
+    spdlog::critical("stopping on an unexpected exception");
+  }
+  return 1;
 }

@@ -529,8 +529,11 @@ void CheckAgencies(const GatewayConfig& config, const ParticipantIndex& index, V
     }
     const std::string& parent = agency.parent_agency();
     if (!parent.empty() && !index.agency_by_code.contains(parent)) {
-      std::string what = index.organisation_by_code.contains(parent) ? " is an organisation, not an agency" : "";
-      violations->Add(path + ".parent_agency", kUnknownReference, "no agency \"" + parent + "\"" + what);
+      std::string description = "no agency \"" + parent + "\"";
+      if (index.organisation_by_code.contains(parent)) {
+        description += " is an organisation, not an agency";
+      }
+      violations->Add(path + ".parent_agency", kUnknownReference, description);
     }
   }
 }

@@ -157,7 +157,7 @@ struct Gateway::Waiter {
 
 Gateway::Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants,
                  store::MessageStore& store, const Clock& clock)
-    : settings_(std::move(settings)), participants_(std::move(participants)), store_(store), clock_(clock) {}
+    : settings_(settings), participants_(std::move(participants)), store_(store), clock_(clock) {}
 
 Gateway::~Gateway() { BeginShutdown(); }
 

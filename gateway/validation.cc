@@ -158,8 +158,8 @@ void CheckConsent(Violations& violations, const std::string& path, const v1::Req
 
 Status CheckPayloadSize(size_t size, const ValidationLimits& limits, std::string_view path) {
   if (size > limits.max_payload_bytes) {
-    return Status(ErrorCode::kMessageTooLarge, std::string(path) + " is " + std::to_string(size) +
-                                                   " bytes; the limit is " + std::to_string(limits.max_payload_bytes));
+    return {ErrorCode::kMessageTooLarge, std::string(path) + " is " + std::to_string(size) + " bytes; the limit is " +
+                                             std::to_string(limits.max_payload_bytes)};
   }
   return Status::Ok();
 }

@@ -84,7 +84,7 @@ struct GrpcServers::Impl {
 
 StatusOr<std::unique_ptr<GrpcServers>> GrpcServers::Start(
     const config::v1::GatewayConfig& config, gateway::Gateway& gateway,
-    std::shared_ptr<const gateway::ParticipantRegistry> participants) {
+    const std::shared_ptr<const gateway::ParticipantRegistry>& participants) {
   auto impl = std::make_unique<Impl>(gateway, participants, config);
   const uint64_t max_bytes = config.limits().max_message_bytes();
   StatusOr<Listening> agency = Listen(config.agency_api(), "agency_api", impl->agency_service, max_bytes);

@@ -15,9 +15,9 @@ namespace mezhved::adapters::grpc_api {
 class GrpcServers {
  public:
   // Binds both listeners and starts serving. Errors name the listener and the file or address at fault.
-  static StatusOr<std::unique_ptr<GrpcServers>> Start(const config::v1::GatewayConfig& config,
-                                                      gateway::Gateway& gateway,
-                                                      std::shared_ptr<const gateway::ParticipantRegistry> participants);
+  static StatusOr<std::unique_ptr<GrpcServers>> Start(
+      const config::v1::GatewayConfig& config, gateway::Gateway& gateway,
+      const std::shared_ptr<const gateway::ParticipantRegistry>& participants);
   ~GrpcServers();
 
   // "host:port" actually bound (the port is chosen by the system when the config says 0).
