@@ -134,6 +134,10 @@ GatewaySettings GatewaySettings::FromConfig(const config::v1::GatewayConfig& con
   settings.max_receive_batch = delivery.max_receive_batch();
   settings.max_wait_ms = delivery.max_wait_ms();
   settings.limits.max_payload_bytes = config.limits().max_payload_bytes();
+  // Room for the answer's own framing around the messages.
+  constexpr uint64_t kAnswerOverhead = 16 << 10;
+  settings.max_receive_bytes =
+      std::max<uint64_t>(config.limits().max_message_bytes(), 2 * kAnswerOverhead) - kAnswerOverhead;
   return settings;
 }
 
@@ -290,6 +294,7 @@ void Gateway::LeaseFor(WaiterPtr waiter) {
   options.now_ms = clock_.NowMs();
   options.lease_ms = waiter->lease_ms;
   options.max_attempts = settings_.max_attempts;
+  options.max_bytes = settings_.max_receive_bytes;
   std::string recipient = waiter->recipient;
   store_.Lease(std::move(recipient), options,
                [this, waiter = std::move(waiter), generation](StatusOr<std::vector<v1::Message>> leased) {

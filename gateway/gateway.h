@@ -40,6 +40,9 @@ struct GatewaySettings {
   uint32_t max_receive_batch = 100;
   uint32_t max_wait_ms = 30000;
   uint32_t max_ack_batch = 1000;
+  // A Receive answer holds at most this many bytes of messages, so that a client whose receive limit is the
+  // gateway's own message limit can always read it.
+  uint64_t max_receive_bytes = 4 << 20;
   ValidationLimits limits;
 
   static GatewaySettings FromConfig(const config::v1::GatewayConfig& config);

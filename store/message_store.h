@@ -53,6 +53,9 @@ struct LeaseOptions {
   UnixMillis now_ms = 0;
   int64_t lease_ms = 0;
   uint32_t max_attempts = 1;  // a message whose lease ends after this many deliveries is dead-lettered
+  // Stop before the message that would take the leased messages' serialized size over this (0: no limit). The
+  // first message is always leased, whatever its size.
+  uint64_t max_bytes = 0;
 };
 
 enum class AckOutcome { kAcknowledged, kAlreadyAcknowledged, kNotFound, kNotDelivered };
@@ -131,8 +134,8 @@ class MessageStore {
   virtual void AcceptResponse(NewMessage response, MessageId request_id, RequestTransition transition,
                               Done<AcceptOutcome> done) = 0;
 
-  // Leases up to max_messages ready messages of the recipient's queue, oldest acceptance first: each gets one more
-  // delivery attempt, state DELIVERED and a lease until now+lease_ms. A message whose lease ended after
+  // Leases up to max_messages ready messages (and max_bytes) of the recipient's queue, oldest acceptance first: each
+  // gets one more delivery attempt, state DELIVERED and a lease until now+lease_ms. A message whose lease ended after
   // max_attempts deliveries is dead-lettered instead of delivered again.
   virtual void Lease(std::string recipient_code, LeaseOptions options, Done<std::vector<v1::Message>> done) = 0;
 

@@ -527,7 +527,7 @@ class RocksDbStore::Impl {
   Status DeadLetter(GroupBatch& batch, const std::string& recipient_code, uint64_t sequence, const Slot& slot,
                     UnixMillis now_ms);
   StatusOr<api::Message> Deliver(GroupBatch& batch, const std::string& recipient_code, uint64_t sequence, Slot slot,
-                                 const LeaseOptions& options);
+                                 records::StoredMessage stored, const LeaseOptions& options);
   StatusOr<AckOutcome> AckOne(GroupBatch& batch, const std::string& recipient_code, const MessageId& id,
                               UnixMillis now_ms);
   StatusOr<AckOutcome> ClassifyUnpendingAck(GroupBatch& batch, const std::string& recipient_code, const MessageId& id);
@@ -1021,6 +1021,7 @@ StatusOr<std::vector<api::Message>> RocksDbStore::Impl::ApplyLease(GroupBatch& b
     }
   }
   std::vector<api::Message> delivered;
+  size_t delivered_bytes = 0;
   std::optional<uint64_t> cursor;
   while (delivered.size() < options.max_messages) {
     cursor = index_.NextReady(recipient_code, cursor);
@@ -1033,16 +1034,23 @@ StatusOr<std::vector<api::Message>> RocksDbStore::Impl::ApplyLease(GroupBatch& b
       MEZHVED_RETURN_IF_ERROR(DeadLetter(batch, recipient_code, *cursor, slot, options.now_ms));
       continue;
     }
-    STORE_ASSIGN_OR_RETURN(api::Message message, Deliver(batch, recipient_code, *cursor, slot, options));
+    STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
+                           batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, slot.id));
+    const size_t size = stored.message().ByteSizeLong();
+    if (!delivered.empty() && options.max_bytes > 0 && delivered_bytes + size > options.max_bytes) {
+      break;  // the next message would not fit into one answer: it waits for the next Receive
+    }
+    STORE_ASSIGN_OR_RETURN(api::Message message,
+                           Deliver(batch, recipient_code, *cursor, slot, std::move(stored), options));
+    delivered_bytes += size;
     delivered.push_back(std::move(message));
   }
   return delivered;
 }
 
 StatusOr<api::Message> RocksDbStore::Impl::Deliver(GroupBatch& batch, const std::string& recipient_code,
-                                                   uint64_t sequence, Slot slot, const LeaseOptions& options) {
-  STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
-                         batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, slot.id));
+                                                   uint64_t sequence, Slot slot, records::StoredMessage stored,
+                                                   const LeaseOptions& options) {
   STORE_ASSIGN_OR_RETURN(records::StoredState state,
                          batch.ReadExisting<records::StoredState>(ColumnFamily::kStates, slot.id));
   slot.attempts += 1;

@@ -391,6 +391,14 @@ TEST_CASE_METHOD(CoreFixture, "operators see a queue for every organisation, and
   CHECK(empty->messages().empty());
 }
 
+TEST_CASE("a Receive answer fits the gateway's own message limit", "[gateway]") {
+  config::v1::GatewayConfig config;
+  config.mutable_limits()->set_max_message_bytes(100000);
+  CHECK(GatewaySettings::FromConfig(config).max_receive_bytes == 100000 - (16 << 10));
+  config.mutable_limits()->set_max_message_bytes(4096);
+  CHECK(GatewaySettings::FromConfig(config).max_receive_bytes == 16 << 10);  // never below the framing room
+}
+
 TEST_CASE_METHOD(CoreFixture, "malformed ids are refused naming the field", "[gateway]") {
   CHECK(gateway_->GetStatus(kZags, "nope").status().code() == ErrorCode::kInvalidArgument);
   v1::AckRequest ack;

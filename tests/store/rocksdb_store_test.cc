@@ -311,6 +311,22 @@ TEST_CASE("each recipient's queue is delivered in acceptance order", "[store]") 
   CHECK(test.MustLease(kOther, LeaseAt(kStart + 10)).size() == 6);
 }
 
+TEST_CASE("a lease stops before the message that would overflow max_bytes, but always leases one", "[store]") {
+  TestStore test;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    NewMessage message = MakeRequest(kRequester, kAddressee, kStart + i);
+    message.message.mutable_request()->set_payload(std::string(1000, 'x'));
+    ids.push_back(test.MustAccept(std::move(message)).ToString());
+  }
+  LeaseOptions two_fit = LeaseAt(kStart + 10);
+  two_fit.max_bytes = 2500;  // two messages of a little over 1000 bytes each, not three
+  CHECK(IdsOf(test.MustLease(kAddressee, two_fit)) == std::vector<std::string>{ids[0], ids[1]});
+  LeaseOptions tiny = LeaseAt(kStart + 10);
+  tiny.max_bytes = 10;
+  CHECK(IdsOf(test.MustLease(kAddressee, tiny)) == std::vector<std::string>{ids[2]});
+}
+
 TEST_CASE("a lease hides a message until it ends, then it is delivered again", "[store]") {
   TestStore test;
   const MessageId id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
