@@ -1239,14 +1239,32 @@ StatusOr<std::optional<std::string>> RocksDbStore::Impl::ReadCommitted(const roc
   return ValueOrAbsent(family, status, std::move(value));
 }
 
+// One consistent read of committed data: keeps the database open (Close waits for the shared lock) and reads
+// from one snapshot, so an answer never mixes two commits.
+class CommittedRead {
+ public:
+  // `db` is read only once the lock is held: Close resets it under the exclusive lock.
+  CommittedRead(std::shared_mutex& db_mutex, const std::unique_ptr<rocksdb::DB>& db) : lock_(db_mutex) {
+    if (db != nullptr) {
+      snapshot_.emplace(db.get());
+      options_.snapshot = snapshot_->snapshot();
+    }
+  }
+  bool closed() const { return !snapshot_.has_value(); }
+  const rocksdb::ReadOptions& options() const { return options_; }
+
+ private:
+  std::shared_lock<std::shared_mutex> lock_;
+  std::optional<rocksdb::ManagedSnapshot> snapshot_;
+  rocksdb::ReadOptions options_;
+};
+
 StatusOr<MessageRecord> RocksDbStore::Impl::Get(const MessageId& id) const {
-  std::shared_lock lock(db_mutex_);
-  if (db_ == nullptr) {
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
     return Status(ErrorCode::kUnavailable, "the store is closed");
   }
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot.snapshot();
+  const rocksdb::ReadOptions& read_options = read.options();
   const std::string key = keys::MessageKey(id);
   STORE_ASSIGN_OR_RETURN(std::optional<records::StoredMessage> stored,
                          ReadCommittedRecord<records::StoredMessage>(read_options, ColumnFamily::kMessages, key));
@@ -1327,13 +1345,11 @@ StatusOr<MessagePage> RocksDbStore::Impl::ListQueue(const ListQuery& query) cons
   const ColumnFamily family =
       query.view == QueueView::kDeadLetters ? ColumnFamily::kDeadLetters : ColumnFamily::kQueues;
 
-  std::shared_lock lock(db_mutex_);
-  if (db_ == nullptr) {
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
     return Status(ErrorCode::kUnavailable, "the store is closed");
   }
-  rocksdb::ManagedSnapshot snapshot(db_.get());
-  rocksdb::ReadOptions read_options;
-  read_options.snapshot = snapshot.snapshot();
+  const rocksdb::ReadOptions& read_options = read.options();
   // Bounds keep the iterator inside this recipient's keys: '\0' ends the code, so the bound is code '\x01'.
   const std::string lower = keys::QueuePrefix(query.recipient_code);
   const std::string upper = keys::PrefixUpperBound(lower);
