@@ -299,6 +299,21 @@ TEST_CASE("SIGTERM answers waiting long polls and stops promptly", "[integration
   CHECK_THAT(daemon.LogText(), Catch::Contains("stopped cleanly"));
 }
 
+TEST_CASE("flags override the config file and the effective config is logged", "[integration][config]") {
+  TempDir dir;
+  const std::string data_dir = (dir / "elsewhere").string();
+  DaemonProcess daemon(MEZHVED_DAEMON_PATH, dir / "daemon", SmallRegionConfigText("data"),
+                       {"--data-dir", data_dir, "--log-level", "debug"});
+  daemon.Start();
+  const std::string log = daemon.LogText();
+  CHECK_THAT(log, Catch::Contains("effective configuration"));
+  CHECK_THAT(log, Catch::Contains("data_dir: \"" + data_dir + "\""));
+  CHECK_THAT(log, Catch::Contains("level: \"debug\""));
+  CHECK(std::filesystem::exists(std::filesystem::path(data_dir) / "CURRENT"));  // RocksDB opened it there
+  CHECK_FALSE(std::filesystem::exists(dir / "daemon" / "data"));
+  CHECK(daemon.Stop() == 0);
+}
+
 TEST_CASE("a bad configuration stops start-up naming the field", "[integration][config]") {
   TempDir dir;
   std::string config = SmallRegionConfigText("data");
