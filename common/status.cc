@@ -30,10 +30,18 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NOT_DEAD_LETTERED";
     case ErrorCode::kNotDelivered:
       return "NOT_DELIVERED";
+    case ErrorCode::kAccessDenied:
+      return "ACCESS_DENIED";
     case ErrorCode::kUnavailable:
       return "UNAVAILABLE";
     case ErrorCode::kInternal:
       return "INTERNAL";
+    case ErrorCode::kUnsafeXml:
+      return "UNSAFE_XML";
+    case ErrorCode::kInvalidXml:
+      return "INVALID_XML";
+    case ErrorCode::kSchemaInvalid:
+      return "SCHEMA_INVALID";
     case ErrorCode::kConfigInvalid:
       return "CONFIG_INVALID";
   }

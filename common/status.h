@@ -26,8 +26,12 @@ enum class ErrorCode {
   kIdempotencyConflict,  // an idempotency key reused for different content
   kNotDeadLettered,      // requeue of a message that is not dead-lettered
   kNotDelivered,         // a response to a request that was never delivered or is dead-lettered
+  kAccessDenied,         // no interagency agreement allows this request (purpose limitation)
   kUnavailable,          // the store failed or the gateway is shutting down; retry later
   kInternal,             // a bug or a corrupt record; reported to operators
+  kUnsafeXml,            // an XML payload is refused before parsing: DTD, entity, bad encoding or over a limit
+  kInvalidXml,           // an XML payload is not well-formed (namespaces included)
+  kSchemaInvalid,        // an XML payload breaks its information type's XSD; the violations are listed
   kConfigInvalid,        // start-up only: the configuration breaks a rule
 };
 
