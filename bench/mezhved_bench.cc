@@ -138,14 +138,15 @@ v1::Date ToDate(std::chrono::sys_days day) {
   return result;
 }
 
-// A well-formed request document of exactly payload_bytes bytes (or the bare skeleton, when that is longer).
+// A zags.civil-status-record 1.0 request document (schemas/) that its XSD accepts, padded to exactly payload_bytes
+// bytes by a comment (or the bare document, when that is longer), so the gateway's validation does its full work.
 std::string XmlPayload(size_t payload_bytes) {
   const std::string head =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-      "<civilStatusRecordRequest xmlns=\"urn:mezhved:bench:1\">"
-      "<recordKind>birth</recordKind><padding>";
-  const std::string tail = "</padding></civilStatusRecordRequest>\n";
-  const std::string filler = "The quick brown fox jumps over the lazy dog 0123456789. ";
+      "<CivilStatusRecordRequest xmlns=\"urn:mezhved:types:zags:civil-status-record:1\">"
+      "<RecordKind>BIRTH</RecordKind><CitizenRole>ANY</CitizenRole><!-- ";
+  const std::string tail = " --></CivilStatusRecordRequest>\n";
+  const std::string filler = "The quick brown fox jumps over the lazy dog 0123456789; ";
   std::string payload = head;
   size_t target = std::max(payload_bytes, head.size() + tail.size());
   while (payload.size() + tail.size() < target) {

@@ -114,7 +114,21 @@ agencies {
     name: "Отдел ЗАГС по г. Барнаулу"
   }
 }
+information_types_catalog: "SCHEMAS_CATALOG"
+agreements {
+  id: "BENCH-1"
+  title: "Соглашение для нагрузочного теста"
+  requesters: "SOCPROT"
+  addressees: "ZAGS"
+  information_types: "zags.civil-status-record"
+  authorities { code: "social-support.child-allowance" }
+  valid_from: "2020-01-01"
+}
 EOF
+
+# The information types come from this repository's schemas/.
+catalog="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/schemas/catalog.textproto"
+sed -i "s|SCHEMAS_CATALOG|$catalog|" "$work/mezhved.textproto"
 
 "$daemon" --config "$work/mezhved.textproto" --ready-file "$work/ready.json" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!

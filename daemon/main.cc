@@ -105,7 +105,15 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
   SystemClock clock;
   auto participants =
       std::make_shared<const gateway::ParticipantRegistry>(gateway::ParticipantRegistry::FromConfig(config));
-  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), participants, **store, clock);
+  StatusOr<std::shared_ptr<const gateway::InformationTypeRegistry>> information_types =
+      gateway::InformationTypeRegistry::Load(config.information_types_catalog());
+  if (!information_types.ok()) {
+    spdlog::critical("cannot load the information types: {}", information_types.status().ToString());
+    return 2;
+  }
+  gateway::Rules rules{participants, std::make_shared<const gateway::AgreementRegistry>(config, *participants),
+                       std::move(*information_types)};
+  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(rules), **store, clock);
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
       adapters::grpc_api::GrpcServers::Start(config, gateway, participants);

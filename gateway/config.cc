@@ -21,6 +21,8 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "gateway/agreements.h"
+
 namespace mezhved::gateway {
 namespace {
 
@@ -184,6 +186,7 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
   if (config->has_operator_api()) {
     ResolveTlsPaths(base_dir, config->mutable_operator_api());
   }
+  ResolveAgainst(base_dir, config->mutable_information_types_catalog());
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -398,6 +401,8 @@ bool LeadsBackTo(const std::string& start, ParentOf parent_of, std::string* chai
 // instance_name, agency_api, operator_api, store.data_dir and at least one agency are required.
 void CheckRequiredSettings(const GatewayConfig& config, Violations* violations) {
   violations->RequireNonEmpty("instance_name", config.instance_name(), "name this gateway instance");
+  violations->RequireNonEmpty("information_types_catalog", config.information_types_catalog(),
+                              "the catalogue of information types, e.g. schemas/catalog.textproto");
   if (!config.has_agency_api()) {
     violations->Add("agency_api", kRequired, "the agency API listener must be configured");
   }
@@ -675,6 +680,71 @@ void CheckOperators(const GatewayConfig& config, Violations* violations) {
   }
 }
 
+// Agreements: a unique id, a title, parties that exist, at least one information type and authority, dates that
+// parse and are in order, a deadline within range.
+void CheckAgreementParties(const std::string& path, const pb::RepeatedPtrField<std::string>& parties,
+                           const ParticipantIndex& index, Violations* violations) {
+  if (parties.empty()) {
+    violations->Add(path, kRequired, "name at least one agency or organisation");
+  }
+  for (int i = 0; i < parties.size(); ++i) {
+    if (!index.agency_by_code.contains(parties[i]) && !index.organisation_by_code.contains(parties[i])) {
+      violations->Add(Indexed(path, "", i), kUnknownReference, "no agency or organisation \"" + parties[i] + "\"");
+    }
+  }
+}
+
+void CheckAgreementDates(const std::string& path, const config::v1::Agreement& agreement, Violations* violations) {
+  const std::optional<DayNumber> from = ParseIsoDate(agreement.valid_from());
+  if (agreement.valid_from().empty()) {
+    violations->Add(path + ".valid_from", kRequired, "the first day the agreement is in force, YYYY-MM-DD");
+  } else if (!from) {
+    violations->Add(path + ".valid_from", kMalformed, "\"" + agreement.valid_from() + "\" is not a YYYY-MM-DD date");
+  }
+  if (agreement.valid_until().empty()) {
+    return;
+  }
+  const std::optional<DayNumber> until = ParseIsoDate(agreement.valid_until());
+  if (!until) {
+    violations->Add(path + ".valid_until", kMalformed, "\"" + agreement.valid_until() + "\" is not a YYYY-MM-DD date");
+  } else if (from && *until < *from) {
+    violations->Add(path + ".valid_until", kOutOfRange, "before valid_from");
+  }
+}
+
+void CheckAgreements(const GatewayConfig& config, const ParticipantIndex& index, Violations* violations) {
+  constexpr uint32_t kMaxDeadlineWorkingDays = 60;
+  std::map<std::string, int> first_use;
+  for (int a = 0; a < config.agreements_size(); ++a) {
+    const config::v1::Agreement& agreement = config.agreements(a);
+    const std::string path = Indexed("", "agreements", a);
+    if (agreement.id().empty()) {
+      violations->Add(path + ".id", kRequired, "every agreement needs an id");
+    } else if (auto [it, inserted] = first_use.emplace(agreement.id(), a); !inserted) {
+      violations->Add(path + ".id", kDuplicate,
+                      "\"" + agreement.id() + "\" is already agreements[" + std::to_string(it->second) + "]");
+    }
+    violations->RequireNonEmpty(path + ".title", agreement.title(), "what the agreement is, with its date and number");
+    CheckAgreementParties(path + ".requesters", agreement.requesters(), index, violations);
+    CheckAgreementParties(path + ".addressees", agreement.addressees(), index, violations);
+    if (agreement.information_types().empty()) {
+      violations->Add(path + ".information_types", kRequired, "at least one information type id");
+    }
+    if (agreement.authorities().empty()) {
+      violations->Add(path + ".authorities", kRequired, "at least one authority the information serves");
+    }
+    for (int i = 0; i < agreement.authorities_size(); ++i) {
+      violations->RequireNonEmpty(Indexed(path + ".", "authorities", i) + ".code", agreement.authorities(i).code(),
+                                  "the authority's code, as requests cite it");
+    }
+    CheckAgreementDates(path, agreement, violations);
+    if (agreement.answer_deadline_working_days() > kMaxDeadlineWorkingDays) {
+      violations->Add(path + ".answer_deadline_working_days", kOutOfRange,
+                      "0 (the information type's default) .. " + std::to_string(kMaxDeadlineWorkingDays));
+    }
+  }
+}
+
 }  // namespace
 
 StatusOr<ConfigFormat> ConfigFormatOf(const std::string& path) {
@@ -739,6 +809,7 @@ Status ValidateConfig(const config::v1::GatewayConfig& input) {
   CheckOrganisationCycles(config, index, &violations);
   CheckCertificates(config, &violations);
   CheckOperators(config, &violations);
+  CheckAgreements(config, index, &violations);
 
   return violations.ToStatus();
 }

@@ -134,6 +134,7 @@ GatewaySettings GatewaySettings::FromConfig(const config::v1::GatewayConfig& con
   settings.max_receive_batch = delivery.max_receive_batch();
   settings.max_wait_ms = delivery.max_wait_ms();
   settings.limits.max_payload_bytes = config.limits().max_payload_bytes();
+  settings.xml_limits.max_bytes = config.limits().max_payload_bytes();
   // Room for the answer's own framing around the messages.
   constexpr uint64_t kAnswerOverhead = 16 << 10;
   settings.max_receive_bytes =
@@ -159,9 +160,12 @@ struct Gateway::Waiter {
   bool Cancelled() const { return cancelled && cancelled(); }
 };
 
-Gateway::Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants,
-                 store::MessageStore& store, const Clock& clock)
-    : settings_(settings), participants_(std::move(participants)), store_(store), clock_(clock) {}
+Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock)
+    : settings_(settings),
+      rules_(std::move(rules)),
+      participants_(*rules_.participants),
+      store_(store),
+      clock_(clock) {}
 
 Gateway::~Gateway() { BeginShutdown(); }
 
@@ -170,21 +174,38 @@ void Gateway::SendRequest(const std::string& caller, const std::string& idempote
   if (shutting_down_) {
     return done(Stopping());
   }
+  v1::Rejection context;
+  context.set_operation("SendRequest");
+  context.set_addressee_code(request.addressee_code());
+  *context.mutable_information_type() = request.information_type();
+  done = RecordingRejections(caller, idempotency_key, std::move(context), std::move(done));
   if (!request.requester_code().empty() && request.requester_code() != caller) {
     return done(SenderMismatch("request.requester_code", request.requester_code(), caller));
   }
-  Status valid = WithKeyCheck(ValidateRequest(request, *participants_, settings_.limits), idempotency_key);
+  Status valid = WithKeyCheck(ValidateRequest(request, participants_, settings_.limits, rules_.information_types.get()),
+                              idempotency_key);
   if (!valid.ok()) {
     return done(valid);
+  }
+  const UnixMillis now = clock_.NowMs();
+  StatusOr<const config::v1::Agreement*> agreement = rules_.agreements->Authorize(
+      caller, request.addressee_code(), request.information_type().id(), request.authority().code(), UtcDayOf(now));
+  if (!agreement.ok()) {
+    return done(agreement.status());
+  }
+  Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), request.payload(),
+                                                                    settings_.xml_limits);
+  if (!payload.ok()) {
+    return done(payload);
   }
   store::NewMessage message;
   message.idempotency_key = idempotency_key;
   message.content_digest = ContentDigest(request);
   message.information_type = request.information_type();
-  request.set_requester_name(participants_->FindOrganisation(request.requester_code())->name);
-  request.set_addressee_name(participants_->FindOrganisation(request.addressee_code())->name);
+  message.agreement_id = (*agreement)->id();
+  request.set_requester_name(participants_.FindOrganisation(request.requester_code())->name);
+  request.set_addressee_name(participants_.FindOrganisation(request.addressee_code())->name);
 
-  const UnixMillis now = clock_.NowMs();
   v1::Message& envelope = message.message;
   envelope.set_message_id(MessageId::Generate(now).ToString());
   envelope.set_kind(v1::MESSAGE_KIND_REQUEST);
@@ -200,6 +221,10 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
   if (shutting_down_) {
     return done(Stopping());
   }
+  v1::Rejection context;
+  context.set_operation("SendResponse");
+  context.set_request_id(response.request_id().substr(0, 64));
+  done = RecordingRejections(caller, idempotency_key, std::move(context), std::move(done));
   if (!response.responder_code().empty() && response.responder_code() != caller) {
     return done(SenderMismatch("response.responder_code", response.responder_code(), caller));
   }
@@ -223,14 +248,21 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
     return done(Status(ErrorCode::kNotAddressee, "request " + response.request_id() + " is addressed to " +
                                                      request->message.recipient_code() + ", not to " + caller));
   }
+  if (response.has_data()) {
+    Status payload = rules_.information_types->ValidateResponsePayload(request->information_type,
+                                                                       response.data().payload(), settings_.xml_limits);
+    if (!payload.ok()) {
+      return done(payload);
+    }
+  }
 
   store::NewMessage message;
   message.idempotency_key = idempotency_key;
   message.content_digest = ContentDigest(response);
   message.information_type = request->information_type;
   const std::string& requester = request->message.sender_code();
-  const Organisation* requester_org = participants_->FindOrganisation(requester);
-  response.set_responder_name(participants_->FindOrganisation(caller)->name);
+  const Organisation* requester_org = participants_.FindOrganisation(requester);
+  response.set_responder_name(participants_.FindOrganisation(caller)->name);
   response.set_requester_code(requester);
   response.set_requester_name(requester_org != nullptr ? requester_org->name : "");
   const auto outcome = response.outcome_case();
@@ -248,6 +280,43 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
       std::move(message), request_id,
       [caller, outcome](const store::RequestView& view) { return ApplyResponse(view, caller, outcome); },
       OnAccepted(requester, std::move(done)));
+}
+
+Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, const std::string& idempotency_key,
+                                                  v1::Rejection context, Done<v1::SendResult> done) {
+  context.set_organisation_code(caller);
+  context.set_idempotency_key(idempotency_key.substr(0, 128));
+  return [this, context = std::move(context), done = std::move(done)](StatusOr<v1::SendResult> result) mutable {
+    // The gateway's own failures are not refusals of the message: the sender retries them.
+    const ErrorCode code = result.status().code();
+    if (result.ok() || code == ErrorCode::kUnavailable || code == ErrorCode::kInternal) {
+      return done(std::move(result));
+    }
+    const Status refusal = result.status();
+    *context.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
+    context.set_error_code(std::string(ErrorCodeName(refusal.code())));
+    context.set_message(refusal.message());
+    for (const FieldError& field : refusal.fields()) {
+      v1::FieldViolation* violation = context.add_violations();
+      violation->set_field(field.path);
+      violation->set_code(field.code);
+      violation->set_description(field.description);
+    }
+    // The sender hears of the refusal once its record is stored, so no refusal goes unrecorded.
+    store_.RecordRejection(std::move(context), [refusal, done = std::move(done)](StatusOr<bool>) { done(refusal); });
+  };
+}
+
+StatusOr<v1::ListRejectionsResponse> Gateway::ListRejections(const v1::ListRejectionsRequest& request) const {
+  const uint32_t limit = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 1000);
+  StatusOr<store::RejectionPage> page = store_.ListRejections(limit, request.page_token());
+  MEZHVED_RETURN_IF_ERROR(page.status());
+  v1::ListRejectionsResponse response;
+  for (v1::Rejection& rejection : page->rejections) {
+    *response.add_rejections() = std::move(rejection);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
 }
 
 void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {
@@ -389,7 +458,7 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
   // Every organisation of the registry has a queue, empty or not; a queue of an organisation that has left the
   // registry is still shown while it holds messages.
   std::map<std::string, store::QueueStat> queues;
-  for (const Organisation* organisation : participants_->Organisations()) {
+  for (const Organisation* organisation : participants_.Organisations()) {
     queues[organisation->code].recipient_code = organisation->code;
   }
   for (store::QueueStat& stat : store_.QueueStats()) {
@@ -399,7 +468,7 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
   for (const auto& [code, stat] : queues) {
     v1::QueueSummary* queue = response.add_queues();
     queue->set_recipient_code(code);
-    if (const Organisation* org = participants_->FindOrganisation(code)) {
+    if (const Organisation* org = participants_.FindOrganisation(code)) {
       queue->set_recipient_name(org->name);
       queue->set_agency_code(org->agency_code);
     }
@@ -414,7 +483,7 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
 }
 
 bool Gateway::HasQueue(const std::string& recipient_code) const {
-  if (participants_->FindOrganisation(recipient_code) != nullptr) {
+  if (participants_.FindOrganisation(recipient_code) != nullptr) {
     return true;
   }
   const std::vector<store::QueueStat> stats = store_.QueueStats();

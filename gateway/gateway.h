@@ -19,6 +19,8 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "gateway/agreements.h"
+#include "gateway/information_types.h"
 #include "gateway/participants.h"
 #include "gateway/validation.h"
 #include "mezhved/config/v1/config.pb.h"
@@ -44,8 +46,16 @@ struct GatewaySettings {
   // gateway's own message limit can always read it.
   uint64_t max_receive_bytes = 4 << 20;
   ValidationLimits limits;
+  xml::XmlLimits xml_limits;  // for payloads; max_bytes is limits.max_payload_bytes
 
   static GatewaySettings FromConfig(const config::v1::GatewayConfig& config);
+};
+
+// The registries the core applies, loaded from the config at start and immutable after.
+struct Rules {
+  std::shared_ptr<const ParticipantRegistry> participants;
+  std::shared_ptr<const AgreementRegistry> agreements;
+  std::shared_ptr<const InformationTypeRegistry> information_types;
 };
 
 // Tells a waiting Receive that its caller went away.
@@ -53,8 +63,7 @@ using CancelledFn = std::function<bool()>;
 
 class Gateway {
  public:
-  Gateway(GatewaySettings settings, std::shared_ptr<const ParticipantRegistry> participants, store::MessageStore& store,
-          const Clock& clock);
+  Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -79,6 +88,8 @@ class Gateway {
   StatusOr<v1::ListMessagesResponse> ListMessages(const v1::ListMessagesRequest& request) const;
   StatusOr<v1::MessageStatus> InspectMessage(const std::string& message_id) const;
   void Requeue(const std::string& operator_name, const v1::RequeueRequest& request, Done<v1::RequeueResponse> done);
+  // Messages refused at the door, newest first.
+  StatusOr<v1::ListRejectionsResponse> ListRejections(const v1::ListRejectionsRequest& request) const;
 
   // --- upkeep ---
 
@@ -88,8 +99,6 @@ class Gateway {
   // Answers every waiting Receive with what it has (nothing); from then on new sends and receives are
   // refused with UNAVAILABLE (acks are still taken), so that the calls in flight drain.
   void BeginShutdown();
-
-  const ParticipantRegistry& participants() const { return *participants_; }
 
  private:
   struct Waiter;
@@ -101,11 +110,15 @@ class Gateway {
   void WakeWaiters(const std::string& recipient);
   uint64_t Generation(const std::string& recipient);
   void Accept(store::NewMessage message, Done<v1::SendResult> done);
+  // Wraps `done` so that a refusal is recorded (who, when, why) before the sender hears of it.
+  Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
+                                           v1::Rejection context, Done<v1::SendResult> done);
   bool HasQueue(const std::string& recipient_code) const;
   store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);
 
   const GatewaySettings settings_;
-  const std::shared_ptr<const ParticipantRegistry> participants_;
+  const Rules rules_;
+  const ParticipantRegistry& participants_;  // *rules_.participants, the most used
   store::MessageStore& store_;
   const Clock& clock_;
 

@@ -68,7 +68,7 @@ void CheckAuthority(Violations& violations, const std::string& path, const v1::R
     return;
   }
   const v1::Authority& authority = request.authority();
-  OptionalText(violations, path + ".code", authority.code());
+  RequireText(violations, path + ".code", authority.code());  // agreements list authorities by code
   RequireText(violations, path + ".name", authority.name());
   RequireText(violations, path + ".legal_act", authority.legal_act());
   RequireText(violations, path + ".provision", authority.provision());
@@ -223,7 +223,7 @@ bool IsValidIdempotencyKey(std::string_view key) {
 }
 
 Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegistry& participants,
-                       const ValidationLimits& limits) {
+                       const ValidationLimits& limits, const RequestTypeRules* types) {
   MEZHVED_RETURN_IF_ERROR(CheckPayloadSize(request.payload().size(), limits, "request.payload"));
   Violations violations;
   CheckParticipant(violations, "request.requester_code", request.requester_code(), participants);  // item 1
@@ -233,14 +233,19 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
   }
   CheckInformationType(violations, "request.information_type", request);  // item 3
   CheckAuthority(violations, "request.authority", request);               // item 4
-  CheckCitizen(violations, "request.citizen", request);                   // item 5
-  CheckReplyContact(violations, "request.reply_contact", request);        // item 6
+  if (types == nullptr || types->CitizenRequired(request.information_type())) {
+    CheckCitizen(violations, "request.citizen", request);  // item 5
+  }
+  CheckReplyContact(violations, "request.reply_contact", request);  // item 6
   CheckRegistration(violations, "request.registration", request.has_registration(), request.registration(),
                     /*expect_response_date=*/true);                                           // item 7
   CheckPreparer(violations, "request.preparer", request.has_preparer(), request.preparer());  // item 8
   CheckConsent(violations, "request.consent", request);                                       // item 9
   if (request.payload().empty()) {
     violations.Add("request.payload", kViolationRequired, "the information type's request document");
+  }
+  if (types != nullptr) {
+    types->CheckRequestFields(request, violations);
   }
   return violations.ToStatus();
 }

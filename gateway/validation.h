@@ -50,11 +50,22 @@ bool IsValidDate(const v1::Date& date);
 // Idempotency keys: 1..128 printable ASCII characters.
 bool IsValidIdempotencyKey(std::string_view key);
 
+// The rules of the request's information type that ValidateRequest applies along with its own
+// (gateway/information_types.h implements them from the catalogue).
+class RequestTypeRules {
+ public:
+  virtual ~RequestTypeRules() = default;
+  // Adds the violations of the type's own rules: unknown type, consent or identifiers it requires.
+  virtual void CheckRequestFields(const v1::RequestEnvelope& request, Violations& violations) const = 0;
+  // Whether the envelope must identify one citizen (item 5); a periodic report covers many.
+  virtual bool CitizenRequired(const v1::InformationTypeRef& type) const = 0;
+};
+
 // Checks a request envelope as its sender wrote it. The sender must be the caller: that is an identity check
 // (SENDER_MISMATCH), done before this one. Returns INVALID_MESSAGE listing every failing field, or
-// MESSAGE_TOO_LARGE when the payload is over the limit.
+// MESSAGE_TOO_LARGE when the payload is over the limit. With `types`, the information type's rules too.
 Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegistry& participants,
-                       const ValidationLimits& limits);
+                       const ValidationLimits& limits, const RequestTypeRules* types = nullptr);
 
 // Checks a response envelope's own fields. Whether its sender may answer the request is decided by the
 // life-cycle rules (gateway/lifecycle.h) against the request's current state.

@@ -128,4 +128,38 @@ std::optional<uint64_t> DecodePageToken(std::string_view token) {
   return sequence;
 }
 
+std::string RejectionKey(UnixMillis at_ms, uint64_t sequence) {
+  std::string key;
+  key.reserve(kRejectionKeySize);
+  AppendBigEndian64(&key, static_cast<uint64_t>(at_ms));
+  AppendBigEndian64(&key, sequence);
+  return key;
+}
+
+std::string EncodeKeyToken(std::string_view key) {
+  std::string token;
+  token.reserve(key.size() * 2);
+  for (unsigned char byte : key) {
+    token += kHexDigits[byte >> 4];
+    token += kHexDigits[byte & 0x0F];
+  }
+  return token;
+}
+
+std::optional<std::string> DecodeKeyToken(std::string_view token) {
+  if (token.size() != kRejectionKeySize * 2) {
+    return std::nullopt;
+  }
+  std::string key;
+  for (size_t i = 0; i < token.size(); i += 2) {
+    const size_t high = kHexDigits.find(token[i]);
+    const size_t low = kHexDigits.find(token[i + 1]);
+    if (high == std::string_view::npos || low == std::string_view::npos) {
+      return std::nullopt;
+    }
+    key.push_back(static_cast<char>((high << 4) | low));
+  }
+  return key;
+}
+
 }  // namespace mezhved::store::keys

@@ -50,6 +50,14 @@ std::string IdempotencyKey(std::string_view sender_code, std::string_view idempo
 // there is none (the prefix is all 0xFF bytes).
 std::string PrefixUpperBound(std::string_view prefix);
 
+// "rejections": BE64(at_ms) BE64(sequence): by time, and in recording order within a millisecond. The sequence is
+// the store's global one (shared with accepted messages), so keys never collide, not even across restarts.
+inline constexpr size_t kRejectionKeySize = 16;
+std::string RejectionKey(UnixMillis at_ms, uint64_t sequence);
+// Page tokens of the rejection log: the hex of the last key returned.
+std::string EncodeKeyToken(std::string_view key);
+std::optional<std::string> DecodeKeyToken(std::string_view token);
+
 // ListQueue page tokens: the last sequence returned, as 16 lowercase hex digits. Opaque to clients.
 std::string EncodePageToken(uint64_t last_sequence);
 std::optional<uint64_t> DecodePageToken(std::string_view token);

@@ -32,6 +32,7 @@ struct NewMessage {
   std::string idempotency_key;  // empty: no idempotency check
   std::string content_digest;   // compared when the key was seen before
   v1::InformationTypeRef information_type;
+  std::string agreement_id;  // requests: the agreement that allowed them
 };
 
 struct AcceptOutcome {
@@ -79,6 +80,7 @@ struct SweepOutcome {
 struct MessageRecord {
   v1::Message message;  // delivery_attempt holds the number of deliveries so far
   v1::InformationTypeRef information_type;
+  std::string agreement_id;
   v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
   uint32_t attempts = 0;
   UnixMillis lease_until_ms = 0;  // non-zero while DELIVERED
@@ -112,6 +114,11 @@ struct MessageSummary {
   v1::InformationTypeRef information_type;
   UnixMillis accepted_at_ms = 0;
   uint32_t attempts = 0;
+};
+
+struct RejectionPage {
+  std::vector<v1::Rejection> rejections;  // newest first
+  std::string next_page_token;            // empty on the last page
 };
 
 struct MessagePage {
@@ -153,7 +160,13 @@ class MessageStore {
   // leases made messages ready again.
   virtual void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) = 0;
 
+  // Keeps the record of a message refused at the door. It is appended in the next group commit like any other
+  // mutation, so a flood of refused messages shares syncs with the rest.
+  virtual void RecordRejection(v1::Rejection rejection, Done<bool> done) = 0;
+
   virtual StatusOr<MessageRecord> Get(const MessageId& id) const = 0;
+  // The rejection log, newest first; limit is clamped to 1..1000.
+  virtual StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const = 0;
   virtual std::vector<QueueStat> QueueStats() const = 0;
   virtual StatusOr<MessagePage> ListQueue(const ListQuery& query) const = 0;
 };

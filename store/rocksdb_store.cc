@@ -503,6 +503,8 @@ class RocksDbStore::Impl {
   StatusOr<MessageRecord> Get(const MessageId& id) const;
   std::vector<QueueStat> QueueStats() const;
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const;
+  StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const;
+  StatusOr<bool> ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection);
 
  private:
   // Opening.
@@ -912,6 +914,7 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   stored.set_sequence(sequence);
   stored.set_idempotency_key(message.idempotency_key);
   *stored.mutable_information_type() = message.information_type;
+  stored.set_agreement_id(message.agreement_id);
   MEZHVED_RETURN_IF_ERROR(batch.PutRecord(ColumnFamily::kMessages, message_key, stored));
 
   records::StoredState state;
@@ -1281,6 +1284,7 @@ StatusOr<MessageRecord> RocksDbStore::Impl::Get(const MessageId& id) const {
   record.message = std::move(*stored->mutable_message());
   record.message.set_delivery_attempt(state->attempts());
   record.information_type = std::move(*stored->mutable_information_type());
+  record.agreement_id = stored->agreement_id();
   record.state = state->state();
   record.attempts = state->attempts();
   record.lease_until_ms = state->state() == api::MESSAGE_STATE_DELIVERED ? state->lease_until_ms() : 0;
@@ -1392,6 +1396,55 @@ StatusOr<MessagePage> RocksDbStore::Impl::ListQueue(const ListQuery& query) cons
   return page;
 }
 
+StatusOr<bool> RocksDbStore::Impl::ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection) {
+  const uint64_t sequence = index_.TakeSequence();
+  const UnixMillis at_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(rejection.at());
+  MEZHVED_RETURN_IF_ERROR(batch.PutRecord(ColumnFamily::kRejections, keys::RejectionKey(at_ms, sequence), rejection));
+  MEZHVED_RETURN_IF_ERROR(
+      batch.Put(ColumnFamily::kMeta, keys::kNextSequenceKey, keys::EncodeBigEndian64(sequence + 1)));
+  return true;
+}
+
+StatusOr<RejectionPage> RocksDbStore::Impl::ListRejections(uint32_t limit, const std::string& page_token) const {
+  std::optional<std::string> before;
+  if (!page_token.empty()) {
+    before = keys::DecodeKeyToken(page_token);
+    if (!before) {
+      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
+    }
+  }
+  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return Status(ErrorCode::kUnavailable, "the store is closed");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kRejections)));
+  if (before) {
+    it->SeekForPrev(*before);
+    if (it->Valid() && it->key() == rocksdb::Slice(*before)) {
+      it->Prev();  // the token names the last record already returned
+    }
+  } else {
+    it->SeekToLast();
+  }
+  RejectionPage page;
+  std::string last_key;
+  for (; it->Valid() && page.rejections.size() < limit; it->Prev()) {
+    api::Rejection& rejection = page.rejections.emplace_back();
+    if (!rejection.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kRejections));
+    }
+    last_key = it->key().ToString();
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("listing rejections", it->status());
+  }
+  if (it->Valid()) {
+    page.next_page_token = keys::EncodeKeyToken(last_key);
+  }
+  return page;
+}
+
 std::vector<QueueStat> RocksDbStore::Impl::QueueStats() const {
   std::lock_guard lock(stats_mutex_);
   std::vector<QueueStat> stats;
@@ -1462,6 +1515,16 @@ void RocksDbStore::SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, 
   impl_->Submit<SweepOutcome>([impl = impl_.get(), now_ms, max_attempts](
                                   GroupBatch& batch) { return impl->ApplySweep(batch, now_ms, max_attempts); },
                               std::move(done));
+}
+
+void RocksDbStore::RecordRejection(api::Rejection rejection, Done<bool> done) {
+  impl_->Submit<bool>([impl = impl_.get(), rejection = std::move(rejection)](
+                          GroupBatch& batch) { return impl->ApplyRecordRejection(batch, rejection); },
+                      std::move(done));
+}
+
+StatusOr<RejectionPage> RocksDbStore::ListRejections(uint32_t limit, const std::string& page_token) const {
+  return impl_->ListRejections(limit, page_token);
 }
 
 StatusOr<MessageRecord> RocksDbStore::Get(const MessageId& id) const { return impl_->Get(id); }

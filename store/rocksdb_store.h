@@ -54,7 +54,10 @@ class RocksDbStore final : public MessageStore {
                Done<std::vector<RequeueItem>> done) override;
   void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) override;
 
+  void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
+
   StatusOr<MessageRecord> Get(const MessageId& id) const override;
+  StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const override;
   std::vector<QueueStat> QueueStats() const override;
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const override;
 

@@ -12,6 +12,9 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
       return grpc::StatusCode::OK;
     case ErrorCode::kInvalidMessage:
     case ErrorCode::kInvalidArgument:
+    case ErrorCode::kUnsafeXml:
+    case ErrorCode::kInvalidXml:
+    case ErrorCode::kSchemaInvalid:
       return grpc::StatusCode::INVALID_ARGUMENT;
     case ErrorCode::kMessageTooLarge:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
@@ -19,6 +22,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
       return grpc::StatusCode::UNAUTHENTICATED;
     case ErrorCode::kSenderMismatch:
     case ErrorCode::kNotAddressee:
+    case ErrorCode::kAccessDenied:
       return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kNotFound:
       return grpc::StatusCode::NOT_FOUND;

@@ -153,4 +153,13 @@ grpc::ServerUnaryReactor* OperatorService::Requeue(grpc::CallbackServerContext* 
                        });
 }
 
+grpc::ServerUnaryReactor* OperatorService::ListRejections(grpc::CallbackServerContext* context,
+                                                          const v1::ListRejectionsRequest* request,
+                                                          v1::ListRejectionsResponse* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.ListRejections(*request));
+                       });
+}
+
 }  // namespace mezhved::adapters::grpc_api

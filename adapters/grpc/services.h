@@ -69,6 +69,9 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
                                        v1::MessageStatus* response) override;
   grpc::ServerUnaryReactor* Requeue(grpc::CallbackServerContext* context, const v1::RequeueRequest* request,
                                     v1::RequeueResponse* response) override;
+  grpc::ServerUnaryReactor* ListRejections(grpc::CallbackServerContext* context,
+                                           const v1::ListRejectionsRequest* request,
+                                           v1::ListRejectionsResponse* response) override;
 
  private:
   auto OperatorOf() const {

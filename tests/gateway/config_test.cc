@@ -26,6 +26,7 @@ constexpr char kValidConfigText[] = R"pb(
   agency_api { address: "127.0.0.1:0" insecure_loopback: true }
   operator_api { address: "127.0.0.1:0" insecure_loopback: true }
   store { data_dir: "/var/lib/mezhved" }
+  information_types_catalog: "/usr/share/mezhved/schemas/catalog.textproto"
   agencies {
     code: "SOCPROT"
     name: "Министерство социальной защиты"
@@ -136,6 +137,7 @@ TEST_CASE("text format and JSON parse to the same config", "[config]") {
     "agencyApi": {"address": "127.0.0.1:0", "insecureLoopback": true},
     "operator_api": {"address": "127.0.0.1:0", "insecure_loopback": true},
     "store": {"dataDir": "/var/lib/mezhved"},
+    "informationTypesCatalog": "/usr/share/mezhved/schemas/catalog.textproto",
     "agencies": [
       {"code": "SOCPROT", "name": "Министерство социальной защиты", "kind": "AGENCY_KIND_SOCIAL_PROTECTION",
        "organisations": [

@@ -43,8 +43,12 @@ class CoreFixture {
     settings.lease_ms = 30000;
     settings.max_attempts = 3;
     settings.max_wait_ms = 60000;
-    settings.limits.max_payload_bytes = 4096;
-    gateway_ = std::make_unique<Gateway>(settings, participants_, *store_, clock_);
+    settings.limits.max_payload_bytes = 8192;
+    settings.xml_limits.max_bytes = 8192;
+    auto types = InformationTypeRegistry::Load(std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto");
+    REQUIRE(types.ok());
+    Rules rules{participants_, std::make_shared<const AgreementRegistry>(config, *participants_), std::move(*types)};
+    gateway_ = std::make_unique<Gateway>(settings, std::move(rules), *store_, clock_);
   }
 
   StatusOr<v1::SendResult> Send(const std::string& from, const std::string& to, const std::string& key) {
@@ -162,6 +166,70 @@ TEST_CASE_METHOD(CoreFixture, "interim answers keep a request open until its fin
   CHECK(Receive(kSocialDept).size() == 2);  // the interim status and the refusal
 }
 
+TEST_CASE_METHOD(CoreFixture, "a request outside every agreement is refused as access denied", "[gateway]") {
+  // Purpose limitation (Altai 3.5, Mintrud recommendations 16): the test agreement lets SOCPROT ask ZAGS and HEALTH
+  // for civil-status records, for two authorities only.
+  v1::RequestEnvelope other_power = testing::ValidRequest(kSocialDept, kZags);
+  other_power.mutable_authority()->set_code("housing.subsidy");
+  auto refused = Await<v1::SendResult>(
+      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "k1", other_power, done); });
+  CHECK(refused.status().code() == ErrorCode::kAccessDenied);
+  const Status refusal = refused.status();
+  REQUIRE(refusal.fields().size() == 1);
+  CHECK(refusal.fields()[0].path == "request.authority.code");
+
+  auto reversed = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
+    gateway_->SendRequest(kZags, "k2", testing::ValidRequest(kZags, kSocialDept), done);
+  });
+  CHECK(reversed.status().code() == ErrorCode::kAccessDenied);
+  CHECK(Receive(kSocialDept).empty());
+  CHECK(Receive(kZags).empty());
+
+  auto allowed = Send(kSocialDept, kZags, "k3");
+  REQUIRE(allowed.ok());
+  auto record = store_->Get(*MessageId::Parse(allowed->message_id()));
+  REQUIRE(record.ok());
+  CHECK(record->agreement_id == "AGR-TEST-1");  // traceable afterwards
+}
+
+TEST_CASE_METHOD(CoreFixture, "every refusal at the door leaves a record without personal data", "[gateway]") {
+  // DOMAIN.md "What a request must contain": the gateway rejects an invalid request and keeps a record of it.
+  v1::RequestEnvelope request = testing::ValidRequest(kSocialDept, kZags);
+  request.mutable_citizen()->set_snils("112-233-445 00");
+  request.clear_preparer();
+  auto refused = Await<v1::SendResult>(
+      [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "key-7", request, done); });
+  REQUIRE(refused.status().code() == ErrorCode::kInvalidMessage);
+  auto forged = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
+    gateway_->SendResponse(kHospital, "key-8", testing::DataResponse("0190a5e2-7c1b-7d3e-8f00-123456789012", kZags),
+                           done);
+  });
+  REQUIRE(forged.status().code() == ErrorCode::kSenderMismatch);
+  REQUIRE(Send(kSocialDept, kZags, "fine").ok());  // accepted messages leave no rejection
+
+  auto log = gateway_->ListRejections(v1::ListRejectionsRequest());
+  REQUIRE(log.ok());
+  REQUIRE(log->rejections_size() == 2);
+  const v1::Rejection& newest = log->rejections(0);
+  CHECK(newest.organisation_code() == kHospital);
+  CHECK(newest.operation() == "SendResponse");
+  CHECK(newest.error_code() == "SENDER_MISMATCH");
+  const v1::Rejection& invalid = log->rejections(1);
+  CHECK(invalid.organisation_code() == kSocialDept);
+  CHECK(invalid.operation() == "SendRequest");
+  CHECK(invalid.idempotency_key() == "key-7");
+  CHECK(invalid.error_code() == "INVALID_MESSAGE");
+  CHECK(invalid.addressee_code() == kZags);
+  CHECK(invalid.information_type().id() == "zags.civil-status-record");
+  REQUIRE(invalid.violations_size() == 2);
+  CHECK(invalid.violations(0).field() == "request.citizen.snils");
+  CHECK(invalid.violations(1).field() == "request.preparer");
+  CHECK(invalid.at().seconds() == kStart / 1000);
+  const std::string stored = invalid.SerializeAsString();
+  CHECK(stored.find("Иванова") == std::string::npos);
+  CHECK(stored.find("112-233-445") == std::string::npos);
+}
+
 TEST_CASE_METHOD(CoreFixture, "an organisation sends only as itself", "[gateway]") {
   auto forged = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
     gateway_->SendRequest(kHospital, "k", testing::ValidRequest(kSocialDept, kZags), done);
@@ -212,7 +280,7 @@ TEST_CASE_METHOD(CoreFixture, "invalid requests list every failing field and sto
   }
 
   request = testing::ValidRequest(kSocialDept, kZags);
-  request.set_payload(std::string(4097, 'x'));
+  request.set_payload(std::string(8193, 'x'));
   auto too_large =
       Await<v1::SendResult>([&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "k", request, done); });
   CHECK(too_large.status().code() == ErrorCode::kMessageTooLarge);

@@ -245,6 +245,14 @@ TEST_CASE_METHOD(TlsDaemon, "invalid and oversized messages are refused with sta
   CHECK(invalid.detail.violations(1).field() == "request.registration");
 
   request = ValidRequest(kSocialDept, kZags);
+  request.mutable_information_type()->set_id("mse.disability");  // no agreement lets SOCPROT ask ZAGS for it
+  CallResult denied = social.SendRequest("k1b", request, &sent);
+  CHECK(denied.status.error_code() == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(denied.error_code == "ACCESS_DENIED");
+  REQUIRE(denied.detail.violations_size() == 1);
+  CHECK(denied.detail.violations(0).code() == "NO_AGREEMENT");
+
+  request = ValidRequest(kSocialDept, kZags);
   request.set_payload(std::string(140000, 'x'));  // over limits.max_payload_bytes, under the message limit
   CallResult too_large = social.SendRequest("k2", request, &sent);
   CHECK(too_large.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -252,6 +260,13 @@ TEST_CASE_METHOD(TlsDaemon, "invalid and oversized messages are refused with sta
   request.set_payload(std::string(300000, 'x'));  // over limits.max_message_bytes: gRPC refuses it unread
   CallResult refused = social.SendRequest("k3", request, &sent);
   CHECK(refused.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  Cli rejections = RunCli(CtlArgs() + " rejections");
+  CHECK(rejections.exit_code == 0);
+  CHECK_THAT(rejections.output, Catch::Contains("INVALID_MESSAGE"));
+  CHECK_THAT(rejections.output, Catch::Contains("request.citizen.snils MALFORMED"));
+  CHECK_THAT(rejections.output, Catch::Contains("ACCESS_DENIED"));
+  CHECK_THAT(rejections.output, Catch::Contains("MESSAGE_TOO_LARGE"));
 
   v1::ListQueuesResponse queues;
   REQUIRE(Operator().ListQueues(&queues).ok());

@@ -1020,3 +1020,45 @@ TEST_CASE("malformed mutations are refused without touching the store", "[store]
 
 }  // namespace
 }  // namespace mezhved::store
+
+namespace mezhved::store {
+namespace {
+
+api::Rejection RejectionAt(UnixMillis at_ms, const std::string& organisation) {
+  api::Rejection rejection;
+  *rejection.mutable_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(at_ms);
+  rejection.set_organisation_code(organisation);
+  rejection.set_operation("SendRequest");
+  rejection.set_error_code("INVALID_MESSAGE");
+  api::FieldViolation* violation = rejection.add_violations();
+  violation->set_field("request.citizen.snils");
+  violation->set_code("MALFORMED");
+  return rejection;
+}
+
+TEST_CASE("rejections are kept, listed newest first a page at a time, and survive a restart", "[store][rejections]") {
+  TestStore test;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(Await<bool>([&](Done<bool> done) {
+              test.store().RecordRejection(RejectionAt(kStart + i, "ORG-" + std::to_string(i)), std::move(done));
+            }).ok());
+  }
+  test.Reopen();
+  StatusOr<RejectionPage> first = test.store().ListRejections(2, "");
+  REQUIRE(first.ok());
+  REQUIRE(first->rejections.size() == 2);
+  CHECK(first->rejections[0].organisation_code() == "ORG-4");
+  CHECK(first->rejections[1].organisation_code() == "ORG-3");
+  CHECK(first->rejections[0].violations(0).field() == "request.citizen.snils");
+  REQUIRE_FALSE(first->next_page_token.empty());
+  StatusOr<RejectionPage> rest = test.store().ListRejections(10, first->next_page_token);
+  REQUIRE(rest.ok());
+  REQUIRE(rest->rejections.size() == 3);
+  CHECK(rest->rejections[0].organisation_code() == "ORG-2");
+  CHECK(rest->rejections[2].organisation_code() == "ORG-0");
+  CHECK(rest->next_page_token.empty());
+  CHECK(test.store().ListRejections(10, "zz").status().code() == ErrorCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace mezhved::store

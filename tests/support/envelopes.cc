@@ -2,6 +2,8 @@
 
 #include <google/protobuf/text_format.h>
 
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace mezhved::testing {
@@ -25,11 +27,23 @@ std::string ListenerText(const ServerTlsFiles* tls) {
 
 }  // namespace
 
+std::string ExampleFile(const std::string& name) {
+  const std::string path = std::string(MEZHVED_SOURCE_DIR) + "/schemas/examples/" + name;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    throw std::runtime_error("cannot read " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls) {
   std::string text = "instance_name: \"test-region\"\n";
   text += "agency_api { " + ListenerText(tls) + " }\n";
   text += "operator_api { " + ListenerText(tls) + " }\n";
   text += "store { data_dir: \"" + data_dir + "\" }\n";
+  text += "information_types_catalog: \"" + std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto\"\n";
   text += R"pb(
     delivery { lease_ms: 30000 max_attempts: 3 housekeeping_interval_ms: 50 }
     limits { max_message_bytes: 262144 max_payload_bytes: 131072 }
@@ -80,6 +94,17 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
       }
     }
     operators { name: "duty" certificate_common_names: "operator-duty" }
+    agreements {
+      id: "AGR-TEST-1"
+      title: "Соглашение о межведомственном взаимодействии (тест)"
+      requesters: "SOCPROT"
+      addressees: "ZAGS"
+      addressees: "HEALTH"
+      information_types: "zags.civil-status-record"
+      authorities { code: "social-services.recognition-of-need" }
+      authorities { code: "social-support.child-allowance" }
+      valid_from: "2020-01-01"
+    }
   )pb";
   return text;
 }
@@ -122,7 +147,7 @@ v1::RequestEnvelope ValidRequest(const std::string& from, const std::string& to)
   consent->set_obtained(true);
   consent->set_document_reference("согласие № 77 от 20.11.2026");
   *consent->mutable_date() = MakeDate(2026, 11, 20);
-  request.set_payload("<CivilStatusRequest xmlns=\"urn:mezhved:zags:1\"><Kind>birth</Kind></CivilStatusRequest>");
+  request.set_payload(ExampleFile("zags.civil-status-record.request.xml"));
   return request;
 }
 
@@ -135,8 +160,7 @@ v1::ResponseEnvelope DataResponse(const std::string& request_id, const std::stri
   response.mutable_preparer()->set_full_name("Сидоров Олег Викторович");
   response.mutable_preparer()->set_position("начальник отдела");
   response.mutable_preparer()->set_work_email("zags-barnaul@example.ru");
-  response.mutable_data()->set_payload(
-      "<CivilStatusRecord xmlns=\"urn:mezhved:zags:1\"><Found>true</Found></CivilStatusRecord>");
+  response.mutable_data()->set_payload(ExampleFile("zags.civil-status-record.response.xml"));
   return response;
 }
 

@@ -25,7 +25,11 @@ struct ServerTlsFiles {
 std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls = nullptr);
 config::v1::GatewayConfig SmallRegionConfig(const std::string& data_dir);
 
-// A request from `from` to `to` that passes every check: all nine items of DOMAIN.md's list.
+// The contents of schemas/examples/<name>, the documented example payloads of the information types.
+std::string ExampleFile(const std::string& name);
+
+// A request from `from` to `to` that passes every check: all nine items of DOMAIN.md's list, and the
+// zags.civil-status-record example payload.
 v1::RequestEnvelope ValidRequest(const std::string& from, const std::string& to);
 
 // A data answer to `request_id` from `responder`.

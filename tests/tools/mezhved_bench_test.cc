@@ -117,8 +117,8 @@ TEST_CASE("mezhved_bench paces senders to --rate, and the gateway stores complet
   CHECK(!request.preparer().work_email().empty());
   CHECK(request.consent().obtained());
   CHECK(request.payload().size() == 300);
-  CHECK(request.payload().starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<civilStatusRecordRequest"));
-  CHECK(request.payload().ends_with("</civilStatusRecordRequest>\n"));
+  CHECK(request.payload().starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CivilStatusRecordRequest"));
+  CHECK(request.payload().ends_with("</CivilStatusRecordRequest>\n"));
 }
 
 TEST_CASE("mezhved_bench reports the gateway's errors by their stable code", "[mezhved_bench]") {

@@ -269,6 +269,26 @@ std::string FormatRequeueResults(const v1::RequeueResponse& response) {
   return table.Render();
 }
 
+std::string FormatRejections(const v1::ListRejectionsResponse& response) {
+  std::string text;
+  for (const v1::Rejection& rejection : response.rejections()) {
+    text += FormatTimestamp(rejection.at()) + "  " + rejection.organisation_code() + "  " + rejection.operation() +
+            "  " + rejection.error_code();
+    if (!rejection.information_type().id().empty()) {
+      text += "  " + InformationTypeText(rejection.information_type());
+    }
+    text += "\n  " + rejection.message() + "\n";
+    for (const v1::FieldViolation& violation : rejection.violations()) {
+      text += "    " + violation.field() + " " + violation.code() + "\n";
+    }
+  }
+  text += std::to_string(response.rejections_size()) + (response.rejections_size() == 1 ? " rejection" : " rejections");
+  if (response.next_page_token().empty()) {
+    return text + "; last page.\n";
+  }
+  return text + "; next page token: " + response.next_page_token() + "\n";
+}
+
 std::string FormatRpcError(const RpcError& error) {
   std::string text = "error: " + error.detail.code();
   if (!error.detail.message().empty()) {

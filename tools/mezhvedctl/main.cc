@@ -134,6 +134,21 @@ class Console {
     return kExitOk;
   }
 
+  int Rejections(uint32_t limit, const std::string& page_token) {
+    v1::ListRejectionsRequest request;
+    request.set_page_size(limit);
+    request.set_page_token(page_token);
+    v1::ListRejectionsResponse response;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->ListRejections(&context, request, &response);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    Print(response, FormatRejections(response));
+    return kExitOk;
+  }
+
  private:
   void Prepare(grpc::ClientContext& context) const {
     auto timeout = std::chrono::duration<double>(options_.timeout_seconds);
@@ -233,6 +248,13 @@ int Run(int argc, char** argv) {
       app.add_subcommand("requeue", "Put dead-lettered messages back into their queues (exit 1 if any stays)");
   requeue->add_option("message_ids", requeue_ids, "Message ids")->required();
 
+  uint32_t rejections_limit = 50;
+  std::string rejections_token;
+  CLI::App* rejections =
+      app.add_subcommand("rejections", "Messages refused at the door, newest first: who, when, which rule, fields");
+  rejections->add_option("--limit", rejections_limit, "Page size (1..1000)")->capture_default_str();
+  rejections->add_option("--page-token", rejections_token, "Continue after a previous page");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -254,6 +276,9 @@ int Run(int argc, char** argv) {
   }
   if (*show) {
     return console.Show(message_id);
+  }
+  if (*rejections) {
+    return console.Rejections(rejections_limit, rejections_token);
   }
   return console.Requeue(requeue_ids);
 }
