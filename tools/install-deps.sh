@@ -10,9 +10,9 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libxml2-dev libxmlsec1-dev libssl-dev catch2
   # well-kept helpers: CLI, JSON, logging
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
-  # tests and tools
-  openssl clang-format clang-tidy
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev
+  # tests and tools: xmllint for schemas/check.sh, clang and its fuzzer runtime for tools/run-fuzz.sh
+  openssl clang-format clang-tidy libxml2-utils clang libclang-rt-14-dev
 )
 
 missing=()

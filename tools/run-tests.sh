@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The README's second command (and what .ci/run calls): installs what is missing, builds everything, checks the
-# formatting, and runs the whole test suite with CTest.
+# formatting and the shipped schemas and examples, fuzzes the XML module for a bounded time, and runs the whole
+# test suite with CTest (its summary is the last thing printed).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$repo/tools/install-deps.sh"
 "$repo/tools/build.sh"
 "$repo/tools/check-format.sh"
+"$repo/schemas/check.sh"
+"$repo/tools/run-fuzz.sh" 60
 cd "$repo/build"
 ctest --output-on-failure -j "$(nproc)" --timeout 600
