@@ -276,7 +276,7 @@ Status ValidateResponse(const v1::ResponseEnvelope& response, const ValidationLi
         violations.Add("response.refusal.reason", kViolationRequired, "a refusal reason code");
       }
       OptionalText(violations, "response.refusal.legal_basis", response.refusal().legal_basis());
-      OptionalText(violations, "response.refusal.explanation", response.refusal().explanation());
+      RequireText(violations, "response.refusal.explanation", response.refusal().explanation());
       break;
     case v1::ResponseEnvelope::kCannotAnswer:
       if (response.cannot_answer().reason() == v1::CANNOT_ANSWER_REASON_UNSPECIFIED) {

@@ -157,7 +157,8 @@ TEST_CASE_METHOD(CoreFixture, "interim answers keep a request open until its fin
   CHECK(Ack(kZags, {sent->message_id()}) == std::vector{v1::ACK_OUTCOME_ALREADY_ACKNOWLEDGED});
 
   v1::ResponseEnvelope refusal = testing::DataResponse(sent->message_id(), kZags);
-  refusal.mutable_refusal()->set_reason(v1::REFUSAL_REASON_LAW_PROHIBITS);
+  refusal.mutable_refusal()->set_reason(v1::REFUSAL_REASON_CONTRADICTS_LAW);
+  refusal.mutable_refusal()->set_explanation("сведения составляют тайну усыновления (ст. 139 СК РФ)");
   REQUIRE(Respond(kZags, refusal, "refusal-1").ok());
   CHECK(gateway_->GetStatus(kSocialDept, sent->message_id())->state() == v1::MESSAGE_STATE_REFUSED);
 

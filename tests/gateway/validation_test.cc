@@ -148,7 +148,12 @@ TEST_CASE("responses need their outcome's own fields", "[validation]") {
 
   v1::ResponseEnvelope refusal = testing::DataResponse(request_id, kZags);
   refusal.mutable_refusal();
-  CHECK(FailingPaths(ValidateResponse(refusal, {})) == std::vector<std::string>{"response.refusal.reason REQUIRED"});
+  // Refusals carry a reason code from the documented list and a text.
+  CHECK(FailingPaths(ValidateResponse(refusal, {})) ==
+        std::vector<std::string>{"response.refusal.reason REQUIRED", "response.refusal.explanation REQUIRED"});
+  refusal.mutable_refusal()->set_reason(v1::REFUSAL_REASON_NO_DATA);
+  refusal.mutable_refusal()->set_explanation("сведения в отделе не хранятся");
+  CHECK(ValidateResponse(refusal, {}).ok());
 
   v1::ResponseEnvelope empty;
   CHECK(FailingPaths(ValidateResponse(empty, {})) == std::vector<std::string>{
