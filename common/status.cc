@@ -32,6 +32,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NOT_DELIVERED";
     case ErrorCode::kAccessDenied:
       return "ACCESS_DENIED";
+    case ErrorCode::kNotRequester:
+      return "NOT_REQUESTER";
+    case ErrorCode::kNotAwaitingClarification:
+      return "NOT_AWAITING_CLARIFICATION";
     case ErrorCode::kUnavailable:
       return "UNAVAILABLE";
     case ErrorCode::kInternal:

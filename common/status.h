@@ -14,25 +14,27 @@ namespace mezhved {
 // Stable codes: clients and operators match on their names (ErrorCodeName), so a code is never renamed or reused.
 enum class ErrorCode {
   kOk,
-  kInvalidMessage,       // the message breaks a rule; the failing fields are listed
-  kInvalidArgument,      // a call parameter other than the message is malformed
-  kMessageTooLarge,      // over a configured size limit
-  kUnauthenticated,      // no client identity, or one the registry does not know
-  kSenderMismatch,       // the caller tried to send as another organisation
-  kNotFound,             // no such message visible to the caller
-  kNotAddressee,         // a response from an organisation the request was not addressed to
-  kNotARequest,          // a response that references something other than a request
-  kRequestClosed,        // a response to a request that already has a final answer
-  kIdempotencyConflict,  // an idempotency key reused for different content
-  kNotDeadLettered,      // requeue of a message that is not dead-lettered
-  kNotDelivered,         // a response to a request that was never delivered or is dead-lettered
-  kAccessDenied,         // no interagency agreement allows this request (purpose limitation)
-  kUnavailable,          // the store failed or the gateway is shutting down; retry later
-  kInternal,             // a bug or a corrupt record; reported to operators
-  kUnsafeXml,            // an XML payload is refused before parsing: DTD, entity, bad encoding or over a limit
-  kInvalidXml,           // an XML payload is not well-formed (namespaces included)
-  kSchemaInvalid,        // an XML payload breaks its information type's XSD; the violations are listed
-  kConfigInvalid,        // start-up only: the configuration breaks a rule
+  kInvalidMessage,            // the message breaks a rule; the failing fields are listed
+  kInvalidArgument,           // a call parameter other than the message is malformed
+  kMessageTooLarge,           // over a configured size limit
+  kUnauthenticated,           // no client identity, or one the registry does not know
+  kSenderMismatch,            // the caller tried to send as another organisation
+  kNotFound,                  // no such message visible to the caller
+  kNotAddressee,              // a response from an organisation the request was not addressed to
+  kNotARequest,               // a response that references something other than a request
+  kRequestClosed,             // a response to a request that already has a final answer
+  kIdempotencyConflict,       // an idempotency key reused for different content
+  kNotDeadLettered,           // requeue of a message that is not dead-lettered
+  kNotDelivered,              // a response to a request that was never delivered or is dead-lettered
+  kAccessDenied,              // no interagency agreement allows this request (purpose limitation)
+  kNotRequester,              // a supplement from an organisation other than the request's requester
+  kNotAwaitingClarification,  // a supplement to a request whose addressee asked for no clarification
+  kUnavailable,               // the store failed or the gateway is shutting down; retry later
+  kInternal,                  // a bug or a corrupt record; reported to operators
+  kUnsafeXml,                 // an XML payload is refused before parsing: DTD, entity, bad encoding or over a limit
+  kInvalidXml,                // an XML payload is not well-formed (namespaces included)
+  kSchemaInvalid,             // an XML payload breaks its information type's XSD; the violations are listed
+  kConfigInvalid,             // start-up only: the configuration breaks a rule
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

@@ -113,6 +113,8 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
   *status.mutable_information_type() = record.information_type;
   if (record.message.has_response()) {
     status.set_request_id(record.message.response().request_id());
+  } else if (record.message.has_supplement()) {
+    status.set_request_id(record.message.supplement().request_id());
   }
   for (const std::string& id : record.response_ids) {
     status.add_response_ids(id);
@@ -233,16 +235,9 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
     return done(valid);
   }
   const MessageId request_id = *MessageId::Parse(response.request_id());
-  // Who asked and for what never changes after acceptance, so it is read here; whether the request may still be
-  // answered is decided atomically by the store with ApplyResponse.
-  StatusOr<store::MessageRecord> request = store_.Get(request_id);
-  const bool visible =
-      request.ok() && (request->message.recipient_code() == caller || request->message.sender_code() == caller);
-  if (!visible) {
-    return done(Status(ErrorCode::kNotFound, "no request " + response.request_id() + " addressed to " + caller));
-  }
-  if (request->message.kind() != v1::MESSAGE_KIND_REQUEST) {
-    return done(Status(ErrorCode::kNotARequest, "message " + response.request_id() + " is not a request"));
+  StatusOr<store::MessageRecord> request = RequestSeenBy(caller, request_id);
+  if (!request.ok()) {
+    return done(request.status());
   }
   if (request->message.recipient_code() != caller) {
     return done(Status(ErrorCode::kNotAddressee, "request " + response.request_id() + " is addressed to " +
@@ -317,6 +312,81 @@ StatusOr<v1::ListRejectionsResponse> Gateway::ListRejections(const v1::ListRejec
   }
   response.set_next_page_token(page->next_page_token);
   return response;
+}
+
+StatusOr<store::MessageRecord> Gateway::RequestSeenBy(const std::string& caller, const MessageId& request_id) const {
+  // Who asked whom for what never changes after acceptance, so it is read here; whether the request may still be
+  // answered or supplemented is decided atomically by the store (ApplyResponse, ApplySupplement).
+  StatusOr<store::MessageRecord> request = store_.Get(request_id);
+  const bool visible =
+      request.ok() && (request->message.recipient_code() == caller || request->message.sender_code() == caller);
+  if (!visible) {
+    return Status(ErrorCode::kNotFound, "no request " + request_id.ToString() + " sent by or to " + caller);
+  }
+  if (request->message.kind() != v1::MESSAGE_KIND_REQUEST) {
+    return Status(ErrorCode::kNotARequest, "message " + request_id.ToString() + " is not a request");
+  }
+  return request;
+}
+
+void Gateway::SendSupplement(const std::string& caller, const std::string& idempotency_key,
+                             v1::SupplementEnvelope supplement, Done<v1::SendResult> done) {
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  v1::Rejection context;
+  context.set_operation("SendSupplement");
+  context.set_request_id(supplement.request_id().substr(0, 64));
+  done = RecordingRejections(caller, idempotency_key, std::move(context), std::move(done));
+  if (!supplement.requester_code().empty() && supplement.requester_code() != caller) {
+    return done(SenderMismatch("supplement.requester_code", supplement.requester_code(), caller));
+  }
+  Status valid = WithKeyCheck(ValidateSupplement(supplement, settings_.limits), idempotency_key);
+  if (!valid.ok()) {
+    return done(valid);
+  }
+  const MessageId request_id = *MessageId::Parse(supplement.request_id());
+  StatusOr<store::MessageRecord> request = RequestSeenBy(caller, request_id);
+  if (!request.ok()) {
+    return done(request.status());
+  }
+  if (request->message.sender_code() != caller) {
+    return done(Status(ErrorCode::kNotRequester, "request " + supplement.request_id() + " was sent by " +
+                                                     request->message.sender_code() + ", not by " + caller));
+  }
+  if (!supplement.payload().empty()) {
+    // A corrected request document must still be a document of the request's type.
+    Status payload = rules_.information_types->ValidateRequestPayload(request->information_type, supplement.payload(),
+                                                                      settings_.xml_limits);
+    if (!payload.ok()) {
+      return done(payload.Prefixed("supplement.payload"));
+    }
+  }
+
+  store::NewMessage message;
+  message.idempotency_key = idempotency_key;
+  message.content_digest = ContentDigest(supplement);
+  message.information_type = request->information_type;
+  const std::string& addressee = request->message.recipient_code();
+  const Organisation* addressee_org = participants_.FindOrganisation(addressee);
+  supplement.set_requester_code(caller);
+  supplement.set_requester_name(participants_.FindOrganisation(caller)->name);
+  supplement.set_addressee_code(addressee);
+  supplement.set_addressee_name(addressee_org != nullptr ? addressee_org->name : "");
+
+  const UnixMillis now = clock_.NowMs();
+  v1::Message& envelope = message.message;
+  envelope.set_message_id(MessageId::Generate(now).ToString());
+  envelope.set_kind(v1::MESSAGE_KIND_SUPPLEMENT);
+  envelope.set_sender_code(caller);
+  envelope.set_recipient_code(addressee);
+  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  *envelope.mutable_supplement() = std::move(supplement);
+
+  store_.AcceptResponse(
+      std::move(message), request_id,
+      [caller](const store::RequestView& view) { return ApplySupplement(view, caller); },
+      OnAccepted(addressee, std::move(done)));
 }
 
 void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {

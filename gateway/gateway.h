@@ -74,6 +74,9 @@ class Gateway {
                    Done<v1::SendResult> done);
   void SendResponse(const std::string& caller, const std::string& idempotency_key, v1::ResponseEnvelope response,
                     Done<v1::SendResult> done);
+  // The requester's answer to a clarification request of the addressee (Kuzbass 5.5), linked to the request.
+  void SendSupplement(const std::string& caller, const std::string& idempotency_key, v1::SupplementEnvelope supplement,
+                      Done<v1::SendResult> done);
   // Leases the caller's next messages; with wait_ms, waits for one when none is ready.
   void Receive(const std::string& caller, const v1::ReceiveRequest& request, CancelledFn cancelled,
                Done<v1::ReceiveResponse> done);
@@ -114,6 +117,8 @@ class Gateway {
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);
   bool HasQueue(const std::string& recipient_code) const;
+  // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.
+  StatusOr<store::MessageRecord> RequestSeenBy(const std::string& caller, const MessageId& request_id) const;
   store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);
 
   const GatewaySettings settings_;

@@ -54,4 +54,23 @@ StatusOr<v1::MessageState> ApplyResponse(const store::RequestView& request, std:
   return RequestStateAfter(outcome);
 }
 
+StatusOr<v1::MessageState> ApplySupplement(const store::RequestView& request, std::string_view requester) {
+  const std::string& id = request.request.message_id();
+  if (request.request.kind() != v1::MESSAGE_KIND_REQUEST) {
+    return Status(ErrorCode::kNotARequest, "message " + id + " is not a request");
+  }
+  if (request.request.sender_code() != requester) {
+    return Status(ErrorCode::kNotRequester, "request " + id + " was sent by " + request.request.sender_code() +
+                                                ": only its requester supplements it");
+  }
+  if (IsFinalRequestState(request.state)) {
+    return Status(ErrorCode::kRequestClosed, "request " + id + " already has its final answer");
+  }
+  if (request.state != v1::MESSAGE_STATE_CLARIFICATION_REQUESTED) {
+    return Status(ErrorCode::kNotAwaitingClarification,
+                  "the addressee of request " + id + " has not asked for a clarification");
+  }
+  return v1::MESSAGE_STATE_SUPPLEMENTED;
+}
+
 }  // namespace mezhved::gateway

@@ -23,4 +23,9 @@ StatusOr<v1::MessageState> RequestStateAfter(v1::ResponseEnvelope::OutcomeCase o
 StatusOr<v1::MessageState> ApplyResponse(const store::RequestView& request, std::string_view responder,
                                          v1::ResponseEnvelope::OutcomeCase outcome);
 
+// Decides, atomically inside the store's update, whether `requester` may supplement `request` now: only its
+// requester, only while the addressee waits for the clarification it asked for. The request moves to SUPPLEMENTED.
+// Errors: NOT_A_REQUEST, NOT_REQUESTER, REQUEST_CLOSED, NOT_AWAITING_CLARIFICATION.
+StatusOr<v1::MessageState> ApplySupplement(const store::RequestView& request, std::string_view requester);
+
 }  // namespace mezhved::gateway

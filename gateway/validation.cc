@@ -156,6 +156,14 @@ void CheckConsent(Violations& violations, const std::string& path, const v1::Req
   RequireDate(violations, path + ".date", request.consent().has_date(), request.consent().date());
 }
 
+void CheckRequestId(Violations& violations, const std::string& path, const std::string& request_id) {
+  if (IsBlank(request_id)) {
+    violations.Add(path, kViolationRequired, "the message id of the request");
+  } else if (!MessageId::Parse(request_id).has_value()) {
+    violations.Add(path, kViolationMalformed, "a message id (UUID)");
+  }
+}
+
 Status CheckPayloadSize(size_t size, const ValidationLimits& limits, std::string_view path) {
   if (size > limits.max_payload_bytes) {
     return {ErrorCode::kMessageTooLarge, std::string(path) + " is " + std::to_string(size) + " bytes; the limit is " +
@@ -250,15 +258,22 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
   return violations.ToStatus();
 }
 
+Status ValidateSupplement(const v1::SupplementEnvelope& supplement, const ValidationLimits& limits) {
+  MEZHVED_RETURN_IF_ERROR(CheckPayloadSize(supplement.payload().size(), limits, "supplement.payload"));
+  Violations violations;
+  CheckRequestId(violations, "supplement.request_id", supplement.request_id());
+  RequireText(violations, "supplement.text", supplement.text());
+  CheckRegistration(violations, "supplement.registration", supplement.has_registration(), supplement.registration(),
+                    /*expect_response_date=*/false);
+  CheckPreparer(violations, "supplement.preparer", supplement.has_preparer(), supplement.preparer());
+  return violations.ToStatus();
+}
+
 Status ValidateResponse(const v1::ResponseEnvelope& response, const ValidationLimits& limits) {
   const size_t payload_size = response.has_data() ? response.data().payload().size() : 0;
   MEZHVED_RETURN_IF_ERROR(CheckPayloadSize(payload_size, limits, "response.data.payload"));
   Violations violations;
-  if (IsBlank(response.request_id())) {
-    violations.Add("response.request_id", kViolationRequired, "the message id of the request answered");
-  } else if (!MessageId::Parse(response.request_id()).has_value()) {
-    violations.Add("response.request_id", kViolationMalformed, "a message id (UUID)");
-  }
+  CheckRequestId(violations, "response.request_id", response.request_id());
   if (IsBlank(response.responder_code())) {
     violations.Add("response.responder_code", kViolationRequired, "registry code of the responding organisation");
   }

@@ -71,4 +71,7 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
 // life-cycle rules (gateway/lifecycle.h) against the request's current state.
 Status ValidateResponse(const v1::ResponseEnvelope& response, const ValidationLimits& limits);
 
+// Checks a supplement's own fields: the request it belongs to, the text, the registration and the preparer.
+Status ValidateSupplement(const v1::SupplementEnvelope& supplement, const ValidationLimits& limits);
+
 }  // namespace mezhved::gateway

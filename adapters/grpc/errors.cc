@@ -23,6 +23,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kSenderMismatch:
     case ErrorCode::kNotAddressee:
     case ErrorCode::kAccessDenied:
+    case ErrorCode::kNotRequester:
       return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kNotFound:
       return grpc::StatusCode::NOT_FOUND;
@@ -30,6 +31,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kRequestClosed:
     case ErrorCode::kNotDelivered:
     case ErrorCode::kNotDeadLettered:
+    case ErrorCode::kNotAwaitingClarification:
       return grpc::StatusCode::FAILED_PRECONDITION;
     case ErrorCode::kIdempotencyConflict:
       return grpc::StatusCode::ALREADY_EXISTS;

@@ -91,6 +91,16 @@ grpc::ServerUnaryReactor* AgencyService::SendResponse(grpc::CallbackServerContex
                        });
 }
 
+grpc::ServerUnaryReactor* AgencyService::SendSupplement(grpc::CallbackServerContext* context,
+                                                        const v1::SendSupplementRequest* request,
+                                                        v1::SendResult* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OrganisationOf(),
+                       [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
+                         gateway_.SendSupplement(caller, request->idempotency_key(), request->supplement(),
+                                                 FinishWith(context, reactor, response, calls_));
+                       });
+}
+
 grpc::ServerUnaryReactor* AgencyService::Receive(grpc::CallbackServerContext* context,
                                                  const v1::ReceiveRequest* request, v1::ReceiveResponse* response) {
   auto* receive = new ReceiveReactor();  // deletes itself in OnDone

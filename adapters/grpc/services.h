@@ -39,6 +39,8 @@ class AgencyService final : public v1::AgencyGateway::CallbackService {
                                         v1::SendResult* response) override;
   grpc::ServerUnaryReactor* SendResponse(grpc::CallbackServerContext* context, const v1::SendResponseRequest* request,
                                          v1::SendResult* response) override;
+  grpc::ServerUnaryReactor* SendSupplement(grpc::CallbackServerContext* context,
+                                           const v1::SendSupplementRequest* request, v1::SendResult* response) override;
   grpc::ServerUnaryReactor* Receive(grpc::CallbackServerContext* context, const v1::ReceiveRequest* request,
                                     v1::ReceiveResponse* response) override;
   grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context, const v1::AckRequest* request,

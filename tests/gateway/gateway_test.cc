@@ -231,6 +231,52 @@ TEST_CASE_METHOD(CoreFixture, "every refusal at the door leaves a record without
   CHECK(stored.find("112-233-445") == std::string::npos);
 }
 
+TEST_CASE_METHOD(CoreFixture, "a clarification is answered by a supplement linked to the same request", "[gateway]") {
+  // Kuzbass 5.5: the requested body may ask for additional information needed to answer.
+  auto sent = Send(kSocialDept, kZags, "req-1");
+  REQUIRE(Receive(kZags).size() == 1);
+  v1::ResponseEnvelope question = testing::DataResponse(sent->message_id(), kZags);
+  question.mutable_clarification()->set_question("Укажите прежнюю фамилию гражданки");
+  question.mutable_clarification()->add_missing_items("previous last name");
+  REQUIRE(Respond(kZags, question, "clarify-1").ok());
+  REQUIRE(Receive(kSocialDept).size() == 1);
+
+  v1::SupplementEnvelope supplement;
+  supplement.set_request_id(sent->message_id());
+  supplement.set_text("Прежняя фамилия: Теплякова");
+  supplement.mutable_registration()->set_outgoing_number("01-12/3460");
+  *supplement.mutable_registration()->mutable_sent_date() =
+      testing::ValidRequest(kSocialDept, kZags).registration().sent_date();
+  supplement.mutable_preparer()->set_full_name("Петрова Анна Сергеевна");
+  supplement.mutable_preparer()->set_position("главный специалист");
+  supplement.mutable_preparer()->set_work_email("uszn@example.ru");
+  const auto send_supplement = [&](const std::string& caller, const std::string& key) {
+    return Await<v1::SendResult>(
+        [&](Done<v1::SendResult> done) { gateway_->SendSupplement(caller, key, supplement, done); });
+  };
+  CHECK(send_supplement(kZags, "s-0").status().code() == ErrorCode::kNotRequester);
+  CHECK(send_supplement(kHospital, "s-0").status().code() == ErrorCode::kNotFound);
+  auto supplemented = send_supplement(kSocialDept, "s-1");
+  REQUIRE(supplemented.ok());
+  CHECK(gateway_->GetStatus(kSocialDept, sent->message_id())->state() == v1::MESSAGE_STATE_SUPPLEMENTED);
+  CHECK(send_supplement(kSocialDept, "s-2").status().code() == ErrorCode::kNotAwaitingClarification);
+
+  std::vector<v1::Message> inbox = Receive(kZags);
+  REQUIRE(inbox.size() == 1);
+  CHECK(inbox[0].kind() == v1::MESSAGE_KIND_SUPPLEMENT);
+  CHECK(inbox[0].supplement().request_id() == sent->message_id());
+  CHECK(inbox[0].supplement().addressee_code() == kZags);
+  CHECK(inbox[0].supplement().requester_name() == "Управление социальной защиты по г. Барнаулу");
+  auto supplement_status = gateway_->GetStatus(kZags, supplemented->message_id());
+  REQUIRE(supplement_status.ok());
+  CHECK(supplement_status->request_id() == sent->message_id());
+
+  REQUIRE(Respond(kZags, testing::DataResponse(sent->message_id(), kZags), "answer-1").ok());
+  CHECK(History(kSocialDept, sent->message_id()) ==
+        std::vector{v1::MESSAGE_STATE_ACCEPTED, v1::MESSAGE_STATE_DELIVERED, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED,
+                    v1::MESSAGE_STATE_SUPPLEMENTED, v1::MESSAGE_STATE_ANSWERED});
+}
+
 TEST_CASE_METHOD(CoreFixture, "an organisation sends only as itself", "[gateway]") {
   auto forged = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
     gateway_->SendRequest(kHospital, "k", testing::ValidRequest(kSocialDept, kZags), done);

@@ -56,5 +56,21 @@ TEST_CASE("only the addressee answers, and only what it was given", "[lifecycle]
         ErrorCode::kNotARequest);
 }
 
+TEST_CASE("only the requester supplements, and only when asked for a clarification (Kuzbass 5.5)", "[lifecycle]") {
+  const v1::Message request = RequestTo("ZAGS-BARNAUL");
+  CHECK(*ApplySupplement({request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}, "SOCPROT-BARNAUL") ==
+        v1::MESSAGE_STATE_SUPPLEMENTED);
+  CHECK(CodeOf(ApplySupplement({request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}, "ZAGS-BARNAUL")) ==
+        ErrorCode::kNotRequester);
+  for (auto waiting : {v1::MESSAGE_STATE_DELIVERED, v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS,
+                       v1::MESSAGE_STATE_SUPPLEMENTED}) {
+    CHECK(CodeOf(ApplySupplement({request, waiting}, "SOCPROT-BARNAUL")) == ErrorCode::kNotAwaitingClarification);
+  }
+  CHECK(CodeOf(ApplySupplement({request, v1::MESSAGE_STATE_ANSWERED}, "SOCPROT-BARNAUL")) == ErrorCode::kRequestClosed);
+  // After the supplement the addressee answers as before.
+  CHECK(*ApplyResponse({request, v1::MESSAGE_STATE_SUPPLEMENTED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData) ==
+        v1::MESSAGE_STATE_ANSWERED);
+}
+
 }  // namespace
 }  // namespace mezhved::gateway

@@ -47,6 +47,16 @@ CallResult AgencyClient::SendResponse(const std::string& key, const v1::Response
   return ResultOf(stub_->SendResponse(&context, call, result), context);
 }
 
+CallResult AgencyClient::SendSupplement(const std::string& key, const v1::SupplementEnvelope& supplement,
+                                        v1::SendResult* result) {
+  grpc::ClientContext context;
+  Prepare(context);
+  v1::SendSupplementRequest call;
+  call.set_idempotency_key(key);
+  *call.mutable_supplement() = supplement;
+  return ResultOf(stub_->SendSupplement(&context, call, result), context);
+}
+
 CallResult AgencyClient::Receive(uint32_t max_messages, uint32_t wait_ms, uint32_t lease_ms,
                                  std::vector<v1::Message>* out) {
   grpc::ClientContext context;

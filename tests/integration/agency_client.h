@@ -29,6 +29,7 @@ class AgencyClient {
 
   CallResult SendRequest(const std::string& key, const v1::RequestEnvelope& request, v1::SendResult* result);
   CallResult SendResponse(const std::string& key, const v1::ResponseEnvelope& response, v1::SendResult* result);
+  CallResult SendSupplement(const std::string& key, const v1::SupplementEnvelope& supplement, v1::SendResult* result);
   CallResult Receive(uint32_t max_messages, uint32_t wait_ms, uint32_t lease_ms, std::vector<v1::Message>* out);
   CallResult Ack(const std::vector<std::string>& ids, v1::AckResponse* response);
   CallResult GetStatus(const std::string& id, v1::MessageStatus* status);

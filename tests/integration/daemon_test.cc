@@ -109,6 +109,36 @@ TEST_CASE_METHOD(TlsDaemon, "request, receive, ack, response and its receipt ove
                               v1::MESSAGE_STATE_ANSWERED});
 }
 
+TEST_CASE_METHOD(TlsDaemon, "a clarification request is answered with a supplement over gRPC", "[integration]") {
+  AgencyClient social = As(kSocialDept);
+  AgencyClient zags = As(kZags);
+  const std::string request_id = Send(social, kSocialDept, kZags, "req-1");
+  std::vector<v1::Message> inbox;
+  REQUIRE(zags.Receive(10, 2000, 0, &inbox).ok());
+  v1::ResponseEnvelope question = DataResponse(request_id, kZags);
+  question.mutable_clarification()->set_question("Укажите прежнюю фамилию");
+  v1::SendResult sent;
+  REQUIRE(zags.SendResponse("clarify", question, &sent).ok());
+
+  v1::SupplementEnvelope supplement;
+  supplement.set_request_id(request_id);
+  supplement.set_text("Прежняя фамилия: Теплякова");
+  supplement.set_payload(ValidRequest(kSocialDept, kZags).payload());  // a corrected request document
+  supplement.mutable_registration()->set_outgoing_number("01-12/3460");
+  *supplement.mutable_registration()->mutable_sent_date() = ValidRequest(kSocialDept, kZags).registration().sent_date();
+  supplement.mutable_preparer()->set_full_name("Петрова Анна Сергеевна");
+  supplement.mutable_preparer()->set_position("главный специалист");
+  supplement.mutable_preparer()->set_work_phone("+7 3852 000000");
+  CHECK(zags.SendSupplement("s-0", supplement, &sent).error_code == "NOT_REQUESTER");
+  REQUIRE(social.SendSupplement("s-1", supplement, &sent).ok());
+  REQUIRE(zags.Receive(10, 2000, 0, &inbox).ok());
+  REQUIRE(inbox.size() == 1);
+  CHECK(inbox[0].supplement().request_id() == request_id);
+  CHECK(inbox[0].supplement().text() == "Прежняя фамилия: Теплякова");
+  supplement.set_payload("<NotTheType xmlns=\"urn:x\"/>");
+  CHECK(social.SendSupplement("s-2", supplement, &sent).error_code == "SCHEMA_INVALID");
+}
+
 TEST_CASE_METHOD(TlsDaemon, "a message whose lease ends unacknowledged is delivered again", "[integration]") {
   AgencyClient social = As(kSocialDept);
   AgencyClient zags = As(kZags);
