@@ -84,6 +84,19 @@ StatusOr<std::vector<MessageId>> ParseIds(const google::protobuf::RepeatedPtrFie
   return ids;
 }
 
+// A date of receipt of a paper document: given, not in the future, not over a year back.
+void CheckReceivedAt(Violations& violations, const std::string& path, bool present, UnixMillis received_ms,
+                     UnixMillis now) {
+  constexpr int64_t kOldestMs = 366LL * 24 * 3600 * 1000;
+  if (!present) {
+    violations.Add(path, kViolationRequired, "when the document was received");
+  } else if (received_ms > now) {
+    violations.Add(path, kViolationDateOrder, "in the future");
+  } else if (now - received_ms > kOldestMs) {
+    violations.Add(path, kViolationDateOrder, "more than a year ago");
+  }
+}
+
 v1::AckOutcome ToApi(store::AckOutcome outcome) {
   switch (outcome) {
     case store::AckOutcome::kAcknowledged:
@@ -111,6 +124,10 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
     *status.mutable_lease_expires_at() = TimeUtil::MillisecondsToTimestamp(record.lease_until_ms);
   }
   *status.mutable_information_type() = record.information_type;
+  status.set_channel(record.message.channel());
+  if (record.message.has_received_at()) {
+    *status.mutable_received_at() = record.message.received_at();
+  }
   if (record.message.has_response()) {
     status.set_request_id(record.message.response().request_id());
   } else if (record.message.has_supplement()) {
@@ -176,11 +193,7 @@ void Gateway::SendRequest(const std::string& caller, const std::string& idempote
   if (shutting_down_) {
     return done(Stopping());
   }
-  v1::Rejection context;
-  context.set_operation("SendRequest");
-  context.set_addressee_code(request.addressee_code());
-  *context.mutable_information_type() = request.information_type();
-  done = RecordingRejections(caller, idempotency_key, std::move(context), std::move(done));
+  done = RecordingRejections(caller, idempotency_key, RequestContext("SendRequest", request), std::move(done));
   if (!request.requester_code().empty() && request.requester_code() != caller) {
     return done(SenderMismatch("request.requester_code", request.requester_code(), caller));
   }
@@ -189,33 +202,125 @@ void Gateway::SendRequest(const std::string& caller, const std::string& idempote
   if (!valid.ok()) {
     return done(valid);
   }
-  const UnixMillis now = clock_.NowMs();
-  StatusOr<const config::v1::Agreement*> agreement = rules_.agreements->Authorize(
-      caller, request.addressee_code(), request.information_type().id(), request.authority().code(), UtcDayOf(now));
+  store::NewMessage message;
+  message.idempotency_key = idempotency_key;
+  CheckAndQueueRequest(std::move(message), std::move(request), clock_.NowMs(), std::move(done));
+}
+
+v1::Rejection Gateway::RequestContext(const char* operation, const v1::RequestEnvelope& request) {
+  v1::Rejection context;
+  context.set_operation(operation);
+  context.set_addressee_code(request.addressee_code().substr(0, 64));
+  *context.mutable_information_type() = request.information_type();
+  return context;
+}
+
+void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
+                                   Done<v1::SendResult> done) {
+  const std::string requester = request.requester_code();
+  StatusOr<const config::v1::Agreement*> agreement =
+      rules_.agreements->Authorize(requester, request.addressee_code(), request.information_type().id(),
+                                   request.authority().code(), UtcDayOf(received_ms));
   if (!agreement.ok()) {
     return done(agreement.status());
   }
-  Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), request.payload(),
-                                                                    settings_.xml_limits);
-  if (!payload.ok()) {
-    return done(payload);
+  if (!request.payload().empty()) {  // only a paper request may come without its document
+    Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), request.payload(),
+                                                                      settings_.xml_limits);
+    if (!payload.ok()) {
+      return done(payload);
+    }
   }
-  store::NewMessage message;
-  message.idempotency_key = idempotency_key;
   message.content_digest = ContentDigest(request);
   message.information_type = request.information_type();
   message.agreement_id = (*agreement)->id();
-  request.set_requester_name(participants_.FindOrganisation(request.requester_code())->name);
+  request.set_requester_name(participants_.FindOrganisation(requester)->name);
   request.set_addressee_name(participants_.FindOrganisation(request.addressee_code())->name);
 
+  const UnixMillis now = clock_.NowMs();
   v1::Message& envelope = message.message;
   envelope.set_message_id(MessageId::Generate(now).ToString());
   envelope.set_kind(v1::MESSAGE_KIND_REQUEST);
-  envelope.set_sender_code(caller);
+  envelope.set_sender_code(requester);
   envelope.set_recipient_code(request.addressee_code());
   *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
   *envelope.mutable_request() = std::move(request);
   Accept(std::move(message), std::move(done));
+}
+
+void Gateway::RegisterPaperRequest(const std::string& operator_name, const v1::RegisterPaperRequestRequest& call,
+                                   Done<v1::SendResult> done) {
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  const std::string actor = OperatorActor(operator_name);
+  done = RecordingRejections(actor, call.idempotency_key(), RequestContext("RegisterPaperRequest", call.request()),
+                             std::move(done));
+  const UnixMillis now = clock_.NowMs();
+  const UnixMillis received_ms = TimeUtil::TimestampToMilliseconds(call.received_at());
+  Violations violations;
+  if (call.channel() != v1::CHANNEL_PAPER && call.channel() != v1::CHANNEL_FAX) {
+    violations.Add("channel", kViolationRequired, "CHANNEL_PAPER or CHANNEL_FAX");
+  }
+  CheckReceivedAt(violations, "received_at", call.has_received_at(), received_ms, now);
+  Status envelope = WithKeyCheck(ValidateRequest(call.request(), participants_, settings_.limits,
+                                                 rules_.information_types.get(), RequestOrigin::kPaper),
+                                 call.idempotency_key());
+  if (envelope.code() == ErrorCode::kMessageTooLarge) {
+    return done(envelope);
+  }
+  for (const FieldError& field : envelope.fields()) {
+    violations.Add(field.path, field.code, field.description);
+  }
+  if (!violations.empty()) {
+    return done(violations.ToStatus());
+  }
+  store::NewMessage message;
+  // The requester's own keys stay its own: registrations live in a namespace of their own.
+  message.idempotency_key = "paper/" + call.idempotency_key();
+  message.accepted_by = actor;
+  message.accepted_note = std::string(call.channel() == v1::CHANNEL_FAX ? "fax" : "paper") + " received " +
+                          TimeUtil::ToString(call.received_at()) + ", registered by the operator";
+  message.message.set_channel(call.channel());
+  *message.message.mutable_received_at() = call.received_at();
+  message.message.set_registered_by(actor);
+  CheckAndQueueRequest(std::move(message), call.request(), received_ms, std::move(done));
+}
+
+void Gateway::RecordOriginalReceived(const std::string& operator_name, const v1::RecordOriginalReceivedRequest& call,
+                                     Done<v1::MessageStatus> done) {
+  StatusOr<MessageId> id = ParseId(call.message_id(), "message_id");
+  if (!id.ok()) {
+    return done(id.status());
+  }
+  Violations violations;
+  const UnixMillis received_ms = TimeUtil::TimestampToMilliseconds(call.received_at());
+  CheckReceivedAt(violations, "received_at", call.has_received_at(), received_ms, clock_.NowMs());
+  if (!violations.empty()) {
+    return done(violations.ToStatus());
+  }
+  StatusOr<store::MessageRecord> record = store_.Get(*id);
+  if (!record.ok()) {
+    return done(record.status());
+  }
+  if (record->message.channel() != v1::CHANNEL_FAX) {
+    return done(Status(ErrorCode::kInvalidArgument, "message " + call.message_id() + " was not registered from a fax",
+                       {{"message_id", "NOT_A_FAX", "only a faxed request is followed by its original"}}));
+  }
+  v1::HistoryEvent event;
+  *event.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
+  event.set_actor(OperatorActor(operator_name));
+  event.set_note("original of the faxed request received " + TimeUtil::ToString(call.received_at()));
+  store_.Annotate(*id, std::move(event), [this, id = *id, done = std::move(done)](StatusOr<bool> annotated) {
+    if (!annotated.ok()) {
+      return done(annotated.status());
+    }
+    StatusOr<store::MessageRecord> updated = store_.Get(id);
+    if (!updated.ok()) {
+      return done(updated.status());
+    }
+    done(ToStatusView(*updated));
+  });
 }
 
 void Gateway::SendResponse(const std::string& caller, const std::string& idempotency_key, v1::ResponseEnvelope response,

@@ -91,6 +91,14 @@ class Gateway {
   StatusOr<v1::ListMessagesResponse> ListMessages(const v1::ListMessagesRequest& request) const;
   StatusOr<v1::MessageStatus> InspectMessage(const std::string& message_id) const;
   void Requeue(const std::string& operator_name, const v1::RequeueRequest& request, Done<v1::RequeueResponse> done);
+  // Registers a request that arrived on paper or by fax, so that it is tracked like an electronic one (Altai 3.4;
+  // Kuzbass 5.3-5.4); the envelope is checked as usual (the payload is optional) and the requester is the body
+  // named in it.
+  void RegisterPaperRequest(const std::string& operator_name, const v1::RegisterPaperRequestRequest& call,
+                            Done<v1::SendResult> done);
+  // Records in a faxed request's history that its original arrived (Kuzbass 5.4).
+  void RecordOriginalReceived(const std::string& operator_name, const v1::RecordOriginalReceivedRequest& call,
+                              Done<v1::MessageStatus> done);
   // Messages refused at the door, newest first.
   StatusOr<v1::ListRejectionsResponse> ListRejections(const v1::ListRejectionsRequest& request) const;
 
@@ -117,6 +125,11 @@ class Gateway {
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);
   bool HasQueue(const std::string& recipient_code) const;
+  static v1::Rejection RequestContext(const char* operation, const v1::RequestEnvelope& request);
+  // The checks every request shares, whatever its channel, then acceptance: the agreement in force on the day
+  // of receipt, the payload against its XSD.
+  void CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
+                            Done<v1::SendResult> done);
   // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.
   StatusOr<store::MessageRecord> RequestSeenBy(const std::string& caller, const MessageId& request_id) const;
   store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);

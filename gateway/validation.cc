@@ -231,7 +231,7 @@ bool IsValidIdempotencyKey(std::string_view key) {
 }
 
 Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegistry& participants,
-                       const ValidationLimits& limits, const RequestTypeRules* types) {
+                       const ValidationLimits& limits, const RequestTypeRules* types, RequestOrigin origin) {
   MEZHVED_RETURN_IF_ERROR(CheckPayloadSize(request.payload().size(), limits, "request.payload"));
   Violations violations;
   CheckParticipant(violations, "request.requester_code", request.requester_code(), participants);  // item 1
@@ -249,7 +249,7 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
                     /*expect_response_date=*/true);                                           // item 7
   CheckPreparer(violations, "request.preparer", request.has_preparer(), request.preparer());  // item 8
   CheckConsent(violations, "request.consent", request);                                       // item 9
-  if (request.payload().empty()) {
+  if (request.payload().empty() && origin == RequestOrigin::kElectronic) {
     violations.Add("request.payload", kViolationRequired, "the information type's request document");
   }
   if (types != nullptr) {

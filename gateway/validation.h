@@ -61,11 +61,15 @@ class RequestTypeRules {
   virtual bool CitizenRequired(const v1::InformationTypeRef& type) const = 0;
 };
 
+// Where a request comes from: a paper or fax request may be registered without its XML document.
+enum class RequestOrigin { kElectronic, kPaper };
+
 // Checks a request envelope as its sender wrote it. The sender must be the caller: that is an identity check
 // (SENDER_MISMATCH), done before this one. Returns INVALID_MESSAGE listing every failing field, or
 // MESSAGE_TOO_LARGE when the payload is over the limit. With `types`, the information type's rules too.
 Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegistry& participants,
-                       const ValidationLimits& limits, const RequestTypeRules* types = nullptr);
+                       const ValidationLimits& limits, const RequestTypeRules* types = nullptr,
+                       RequestOrigin origin = RequestOrigin::kElectronic);
 
 // Checks a response envelope's own fields. Whether its sender may answer the request is decided by the
 // life-cycle rules (gateway/lifecycle.h) against the request's current state.

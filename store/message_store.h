@@ -33,6 +33,9 @@ struct NewMessage {
   std::string content_digest;   // compared when the key was seen before
   v1::InformationTypeRef information_type;
   std::string agreement_id;  // requests: the agreement that allowed them
+  // Who the ACCEPTED history event names (default: the sender) and its note, e.g. an operator registering paper.
+  std::string accepted_by;
+  std::string accepted_note;
 };
 
 struct AcceptOutcome {
@@ -159,6 +162,10 @@ class MessageStore {
   // Dead-letters messages whose lease ended after max_attempts deliveries and reports the queues where ended
   // leases made messages ready again.
   virtual void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) = 0;
+
+  // Appends a history event to a message without changing its state (the event's state is set to the current
+  // one): something happened to it that its history must show. NOT_FOUND for an unknown id.
+  virtual void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) = 0;
 
   // Keeps the record of a message refused at the door. It is appended in the next group commit like any other
   // mutation, so a flood of refused messages shares syncs with the rest.

@@ -505,6 +505,7 @@ class RocksDbStore::Impl {
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const;
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const;
   StatusOr<bool> ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection);
+  StatusOr<bool> ApplyAnnotate(GroupBatch& batch, const MessageId& id, api::HistoryEvent event);
 
  private:
   // Opening.
@@ -922,8 +923,10 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   state.set_updated_at_ms(accepted_ms);
   state.set_in_queue(true);
   state.set_accepted_at_ms(accepted_ms);
-  MEZHVED_RETURN_IF_ERROR(
-      WriteStateWithEvent(batch, id, state, MakeEvent(api::MESSAGE_STATE_ACCEPTED, accepted_ms, body.sender_code())));
+  MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(
+      batch, id, state,
+      MakeEvent(api::MESSAGE_STATE_ACCEPTED, accepted_ms,
+                message.accepted_by.empty() ? body.sender_code() : message.accepted_by, message.accepted_note)));
 
   MEZHVED_RETURN_IF_ERROR(
       batch.Put(ColumnFamily::kQueues, keys::QueueKey(body.recipient_code(), sequence), id.bytes()));
@@ -1396,6 +1399,17 @@ StatusOr<MessagePage> RocksDbStore::Impl::ListQueue(const ListQuery& query) cons
   return page;
 }
 
+StatusOr<bool> RocksDbStore::Impl::ApplyAnnotate(GroupBatch& batch, const MessageId& id, api::HistoryEvent event) {
+  STORE_ASSIGN_OR_RETURN(std::optional<records::StoredState> state,
+                         batch.ReadRecord<records::StoredState>(ColumnFamily::kStates, keys::MessageKey(id)));
+  if (!state) {
+    return Status(ErrorCode::kNotFound, "message " + id.ToString() + " not found");
+  }
+  event.set_state(state->state());
+  MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, id, *state, event));
+  return true;
+}
+
 StatusOr<bool> RocksDbStore::Impl::ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection) {
   const uint64_t sequence = index_.TakeSequence();
   const UnixMillis at_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(rejection.at());
@@ -1515,6 +1529,12 @@ void RocksDbStore::SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, 
   impl_->Submit<SweepOutcome>([impl = impl_.get(), now_ms, max_attempts](
                                   GroupBatch& batch) { return impl->ApplySweep(batch, now_ms, max_attempts); },
                               std::move(done));
+}
+
+void RocksDbStore::Annotate(MessageId id, api::HistoryEvent event, Done<bool> done) {
+  impl_->Submit<bool>([impl = impl_.get(), id,
+                       event = std::move(event)](GroupBatch& batch) { return impl->ApplyAnnotate(batch, id, event); },
+                      std::move(done));
 }
 
 void RocksDbStore::RecordRejection(api::Rejection rejection, Done<bool> done) {

@@ -54,6 +54,7 @@ class RocksDbStore final : public MessageStore {
                Done<std::vector<RequeueItem>> done) override;
   void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) override;
 
+  void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
 
   StatusOr<MessageRecord> Get(const MessageId& id) const override;

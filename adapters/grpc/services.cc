@@ -163,6 +163,25 @@ grpc::ServerUnaryReactor* OperatorService::Requeue(grpc::CallbackServerContext* 
                        });
 }
 
+grpc::ServerUnaryReactor* OperatorService::RegisterPaperRequest(grpc::CallbackServerContext* context,
+                                                                const v1::RegisterPaperRequestRequest* request,
+                                                                v1::SendResult* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& name, grpc::ServerUnaryReactor* reactor) {
+                         gateway_.RegisterPaperRequest(name, *request, FinishWith(context, reactor, response, calls_));
+                       });
+}
+
+grpc::ServerUnaryReactor* OperatorService::RecordOriginalReceived(grpc::CallbackServerContext* context,
+                                                                  const v1::RecordOriginalReceivedRequest* request,
+                                                                  v1::MessageStatus* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& name, grpc::ServerUnaryReactor* reactor) {
+                         gateway_.RecordOriginalReceived(name, *request,
+                                                         FinishWith(context, reactor, response, calls_));
+                       });
+}
+
 grpc::ServerUnaryReactor* OperatorService::ListRejections(grpc::CallbackServerContext* context,
                                                           const v1::ListRejectionsRequest* request,
                                                           v1::ListRejectionsResponse* response) {

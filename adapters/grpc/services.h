@@ -71,6 +71,12 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
                                        v1::MessageStatus* response) override;
   grpc::ServerUnaryReactor* Requeue(grpc::CallbackServerContext* context, const v1::RequeueRequest* request,
                                     v1::RequeueResponse* response) override;
+  grpc::ServerUnaryReactor* RegisterPaperRequest(grpc::CallbackServerContext* context,
+                                                 const v1::RegisterPaperRequestRequest* request,
+                                                 v1::SendResult* response) override;
+  grpc::ServerUnaryReactor* RecordOriginalReceived(grpc::CallbackServerContext* context,
+                                                   const v1::RecordOriginalReceivedRequest* request,
+                                                   v1::MessageStatus* response) override;
   grpc::ServerUnaryReactor* ListRejections(grpc::CallbackServerContext* context,
                                            const v1::ListRejectionsRequest* request,
                                            v1::ListRejectionsResponse* response) override;

@@ -2,6 +2,7 @@
 // are driven by moving the clock, never by sleeping.
 #include "gateway/gateway.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -275,6 +276,70 @@ TEST_CASE_METHOD(CoreFixture, "a clarification is answered by a supplement linke
   CHECK(History(kSocialDept, sent->message_id()) ==
         std::vector{v1::MESSAGE_STATE_ACCEPTED, v1::MESSAGE_STATE_DELIVERED, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED,
                     v1::MESSAGE_STATE_SUPPLEMENTED, v1::MESSAGE_STATE_ANSWERED});
+}
+
+TEST_CASE_METHOD(CoreFixture, "a paper or fax request is registered by an operator and tracked like any other",
+                 "[gateway][paper]") {
+  // Altai 3.4, Kuzbass 5.3-5.4: where there is no electronic access a request goes on paper or by fax (followed by
+  // the original), and is still registered so that its deadline and outcome are tracked.
+  const auto register_paper = [&](v1::Channel channel, UnixMillis received_ms, const std::string& key,
+                                  v1::RequestEnvelope request) {
+    v1::RegisterPaperRequestRequest call;
+    call.set_idempotency_key(key);
+    *call.mutable_request() = std::move(request);
+    call.set_channel(channel);
+    *call.mutable_received_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(received_ms);
+    return Await<v1::SendResult>(
+        [&](Done<v1::SendResult> done) { gateway_->RegisterPaperRequest("duty", call, done); });
+  };
+  v1::RequestEnvelope on_paper = testing::ValidRequest(kSocialDept, kZags);
+  on_paper.clear_payload();  // the document itself is on paper
+  const UnixMillis two_days_ago = kStart - 2 * 24 * 3600 * 1000LL;
+  auto registered = register_paper(v1::CHANNEL_PAPER, two_days_ago, "paper-1", on_paper);
+  REQUIRE(registered.ok());
+  CHECK(register_paper(v1::CHANNEL_PAPER, two_days_ago, "paper-1", on_paper)->duplicate());
+
+  std::vector<v1::Message> inbox = Receive(kZags);
+  REQUIRE(inbox.size() == 1);
+  CHECK(inbox[0].channel() == v1::CHANNEL_PAPER);
+  CHECK(inbox[0].sender_code() == kSocialDept);
+  CHECK(inbox[0].registered_by() == "operator:duty");
+  CHECK(google::protobuf::util::TimeUtil::TimestampToMilliseconds(inbox[0].received_at()) == two_days_ago);
+  auto status = gateway_->GetStatus(kSocialDept, registered->message_id());
+  REQUIRE(status.ok());
+  CHECK(status->channel() == v1::CHANNEL_PAPER);
+  CHECK(status->history(0).actor() == "operator:duty");
+  CHECK_THAT(status->history(0).note(), Catch::Contains("paper received"));
+  // Its outcome is tracked as for an electronic request.
+  REQUIRE(Respond(kZags, testing::DataResponse(registered->message_id(), kZags), "answer").ok());
+  CHECK(gateway_->GetStatus(kSocialDept, registered->message_id())->state() == v1::MESSAGE_STATE_ANSWERED);
+
+  // A fax, then its original.
+  auto faxed = register_paper(v1::CHANNEL_FAX, kStart - 1000, "fax-1", testing::ValidRequest(kSocialDept, kZags));
+  REQUIRE(faxed.ok());
+  v1::RecordOriginalReceivedRequest original;
+  original.set_message_id(faxed->message_id());
+  *original.mutable_received_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(kStart);
+  auto with_original = Await<v1::MessageStatus>(
+      [&](Done<v1::MessageStatus> done) { gateway_->RecordOriginalReceived("duty", original, done); });
+  REQUIRE(with_original.ok());
+  CHECK_THAT(with_original->history(with_original->history_size() - 1).note(), Catch::Contains("original"));
+  CHECK(with_original->state() == v1::MESSAGE_STATE_ACCEPTED);  // the state is untouched
+  original.set_message_id(registered->message_id());
+  auto not_fax = Await<v1::MessageStatus>(
+      [&](Done<v1::MessageStatus> done) { gateway_->RecordOriginalReceived("duty", original, done); });
+  CHECK(not_fax.status().code() == ErrorCode::kInvalidArgument);
+
+  // The same rules as for an electronic request, plus the channel and the date of receipt.
+  auto future = register_paper(v1::CHANNEL_UNSPECIFIED, kStart + 60000, "bad-1", on_paper);
+  REQUIRE(future.status().code() == ErrorCode::kInvalidMessage);
+  const Status refusal = future.status();
+  REQUIRE(refusal.fields().size() == 2);
+  CHECK(refusal.fields()[0].path == "channel");
+  CHECK(refusal.fields()[1].path == "received_at");
+  v1::RequestEnvelope outside = on_paper;
+  outside.mutable_authority()->set_code("housing.subsidy");
+  CHECK(register_paper(v1::CHANNEL_PAPER, two_days_ago, "bad-2", outside).status().code() == ErrorCode::kAccessDenied);
 }
 
 TEST_CASE_METHOD(CoreFixture, "an organisation sends only as itself", "[gateway]") {
