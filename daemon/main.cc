@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <nlohmann/json.hpp>
 
 #include "adapters/grpc/server.h"
@@ -87,6 +88,19 @@ void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
   }
 }
 
+// The store keeps every version of every agreement applied, so that what allowed a request can be read back
+// later; a start with a changed configuration records the new versions and the withdrawals.
+Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageStore& store, const Clock& clock) {
+  std::promise<StatusOr<store::AgreementSync>> recorded;
+  store.RecordAgreements({config.agreements().begin(), config.agreements().end()}, clock.NowMs(),
+                         [&recorded](StatusOr<store::AgreementSync> sync) { recorded.set_value(std::move(sync)); });
+  StatusOr<store::AgreementSync> sync = recorded.get_future().get();
+  MEZHVED_RETURN_IF_ERROR(sync.status());
+  spdlog::info("agreements: {} in force; {} new, {} changed, {} withdrawn since the last start",
+               config.agreements_size(), sync->added, sync->changed, sync->withdrawn);
+  return Status::Ok();
+}
+
 int WaitForStopSignal(const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -103,6 +117,10 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     return 1;
   }
   SystemClock clock;
+  if (Status recorded = RecordAgreements(config, **store, clock); !recorded.ok()) {
+    spdlog::critical("cannot record the agreements in the store: {}", recorded.ToString());
+    return 1;
+  }
   auto participants =
       std::make_shared<const gateway::ParticipantRegistry>(gateway::ParticipantRegistry::FromConfig(config));
   StatusOr<std::shared_ptr<const gateway::InformationTypeRegistry>> information_types =

@@ -407,6 +407,23 @@ Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, con
   };
 }
 
+StatusOr<v1::ListAgreementsResponse> Gateway::ListAgreements(const v1::ListAgreementsRequest& request) const {
+  StatusOr<std::vector<store::AgreementVersion>> versions = store_.AgreementVersions(request.agreement_id());
+  MEZHVED_RETURN_IF_ERROR(versions.status());
+  if (!request.agreement_id().empty() && versions->empty()) {
+    return Status(ErrorCode::kNotFound, "no agreement '" + request.agreement_id() + "' was ever applied");
+  }
+  v1::ListAgreementsResponse response;
+  for (store::AgreementVersion& version : *versions) {
+    v1::AgreementVersionView* view = response.add_agreements();
+    *view->mutable_agreement() = std::move(version.agreement);
+    view->set_version(version.version);
+    *view->mutable_recorded_at() = TimeUtil::MillisecondsToTimestamp(version.recorded_at_ms);
+    view->set_withdrawn(version.withdrawn);
+  }
+  return response;
+}
+
 StatusOr<v1::ListRejectionsResponse> Gateway::ListRejections(const v1::ListRejectionsRequest& request) const {
   const uint32_t limit = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 1000);
   StatusOr<store::RejectionPage> page = store_.ListRejections(limit, request.page_token());

@@ -99,6 +99,8 @@ class Gateway {
   // Records in a faxed request's history that its original arrived (Kuzbass 5.4).
   void RecordOriginalReceived(const std::string& operator_name, const v1::RecordOriginalReceivedRequest& call,
                               Done<v1::MessageStatus> done);
+  // The agreements applied now (latest version of each), or every version of one.
+  StatusOr<v1::ListAgreementsResponse> ListAgreements(const v1::ListAgreementsRequest& request) const;
   // Messages refused at the door, newest first.
   StatusOr<v1::ListRejectionsResponse> ListRejections(const v1::ListRejectionsRequest& request) const;
 

@@ -17,11 +17,13 @@ enum class ColumnFamily : size_t {
   kDeadLetters,  // recipient '\0' BE64(sequence) -> id16
   kHistory,      // id16 BE32(event index) -> v1::HistoryEvent, append-only
   kIdempotency,  // sender '\0' idempotency key -> IdempotencyRecord
-  kRejections,   // BE64(at_ms) id16 -> v1::Rejection, append-only
+  kRejections,   // BE64(at_ms) BE64(sequence) -> v1::Rejection, append-only
+  kAgreements,   // agreement id '\0' BE32(version) -> AgreementVersion, append-only
 };
 
-inline constexpr std::array<std::string_view, 9> kColumnFamilyNames = {
-    "default", "meta", "messages", "states", "queues", "dead_letters", "history", "idempotency", "rejections",
+inline constexpr std::array<std::string_view, 10> kColumnFamilyNames = {
+    "default",      "meta",    "messages",    "states",     "queues",
+    "dead_letters", "history", "idempotency", "rejections", "agreements",
 };
 
 inline constexpr size_t kColumnFamilyCount = kColumnFamilyNames.size();
@@ -32,7 +34,7 @@ constexpr std::string_view ColumnFamilyName(ColumnFamily family) {
   return kColumnFamilyNames[ColumnFamilyIndex(family)];
 }
 
-static_assert(ColumnFamilyIndex(ColumnFamily::kRejections) + 1 == kColumnFamilyCount,
+static_assert(ColumnFamilyIndex(ColumnFamily::kAgreements) + 1 == kColumnFamilyCount,
               "every column family needs a name");
 
 }  // namespace mezhved::store

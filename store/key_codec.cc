@@ -136,6 +136,18 @@ std::string RejectionKey(UnixMillis at_ms, uint64_t sequence) {
   return key;
 }
 
+std::string AgreementKey(std::string_view agreement_id, uint32_t version) {
+  std::string key = AgreementPrefix(agreement_id);
+  AppendBigEndian32(&key, version);
+  return key;
+}
+
+std::string AgreementPrefix(std::string_view agreement_id) {
+  std::string key(agreement_id);
+  key.push_back(kSeparator);
+  return key;
+}
+
 std::string EncodeKeyToken(std::string_view key) {
   std::string token;
   token.reserve(key.size() * 2);

@@ -54,6 +54,10 @@ std::string PrefixUpperBound(std::string_view prefix);
 // the store's global one (shared with accepted messages), so keys never collide, not even across restarts.
 inline constexpr size_t kRejectionKeySize = 16;
 std::string RejectionKey(UnixMillis at_ms, uint64_t sequence);
+// "agreements": the agreement id, '\0', BE32(version): an agreement's versions in order.
+std::string AgreementKey(std::string_view agreement_id, uint32_t version);
+std::string AgreementPrefix(std::string_view agreement_id);
+
 // Page tokens of the rejection log: the hex of the last key returned.
 std::string EncodeKeyToken(std::string_view key);
 std::optional<std::string> DecodeKeyToken(std::string_view token);

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/message_id.h"
 #include "common/status.h"
+#include "mezhved/config/v1/config.pb.h"
 #include "mezhved/v1/messages.pb.h"
 
 namespace mezhved::store {
@@ -124,6 +125,20 @@ struct RejectionPage {
   std::string next_page_token;            // empty on the last page
 };
 
+// One recorded version of an interagency agreement.
+struct AgreementVersion {
+  config::v1::Agreement agreement;  // as configured; only its id when withdrawn
+  uint32_t version = 0;             // 1, 2, ... per agreement id
+  UnixMillis recorded_at_ms = 0;    // when the gateway started applying it
+  bool withdrawn = false;           // it left the configuration
+};
+
+struct AgreementSync {
+  uint32_t added = 0;      // agreements seen for the first time
+  uint32_t changed = 0;    // new versions of known agreements
+  uint32_t withdrawn = 0;  // agreements no longer configured
+};
+
 struct MessagePage {
   std::vector<MessageSummary> messages;
   std::string next_page_token;  // empty on the last page
@@ -167,11 +182,18 @@ class MessageStore {
   // one): something happened to it that its history must show. NOT_FOUND for an unknown id.
   virtual void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) = 0;
 
+  // Records the agreements now in force: a new version of each that is new or changed since its latest recorded
+  // version, and a withdrawal of each recorded one that is no longer among them. Unchanged ones write nothing.
+  virtual void RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,
+                                Done<AgreementSync> done) = 0;
+
   // Keeps the record of a message refused at the door. It is appended in the next group commit like any other
   // mutation, so a flood of refused messages shares syncs with the rest.
   virtual void RecordRejection(v1::Rejection rejection, Done<bool> done) = 0;
 
   virtual StatusOr<MessageRecord> Get(const MessageId& id) const = 0;
+  // Every recorded version of one agreement, oldest first; with an empty id, the latest version of each agreement.
+  virtual StatusOr<std::vector<AgreementVersion>> AgreementVersions(const std::string& agreement_id) const = 0;
   // The rejection log, newest first; limit is clamped to 1..1000.
   virtual StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const = 0;
   virtual std::vector<QueueStat> QueueStats() const = 0;

@@ -1,5 +1,6 @@
 #include "store/rocksdb_store.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <google/protobuf/util/time_util.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -357,6 +358,13 @@ class GroupBatch {
     return std::move(*record);
   }
 
+  // Iterates the committed data of `family` with this group's writes on top.
+  std::unique_ptr<rocksdb::Iterator> NewIterator(ColumnFamily family) {
+    rocksdb::ColumnFamilyHandle* handle = Handle(family);
+    return std::unique_ptr<rocksdb::Iterator>(
+        batch_.NewIteratorWithBase(handle, db_->NewIterator(rocksdb::ReadOptions(), handle)));
+  }
+
   Status Put(ColumnFamily family, std::string_view key, std::string_view value) {
     return Checked(batch_.Put(Handle(family), rocksdb::Slice(key), rocksdb::Slice(value)));
   }
@@ -506,6 +514,9 @@ class RocksDbStore::Impl {
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const;
   StatusOr<bool> ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection);
   StatusOr<bool> ApplyAnnotate(GroupBatch& batch, const MessageId& id, api::HistoryEvent event);
+  StatusOr<AgreementSync> ApplyRecordAgreements(GroupBatch& batch, const std::vector<config::v1::Agreement>& agreements,
+                                                UnixMillis now_ms);
+  StatusOr<std::vector<AgreementVersion>> AgreementVersions(const std::string& agreement_id) const;
 
  private:
   // Opening.
@@ -1410,6 +1421,90 @@ StatusOr<bool> RocksDbStore::Impl::ApplyAnnotate(GroupBatch& batch, const Messag
   return true;
 }
 
+namespace {
+
+// The id of an "agreements" key: everything before the '\0' that precedes the version.
+std::string AgreementIdOf(std::string_view key) { return std::string(key.substr(0, key.find('\0'))); }
+
+AgreementVersion FromRecord(const records::AgreementVersion& record) {
+  return {record.agreement(), record.version(), record.recorded_at_ms(), record.withdrawn()};
+}
+
+}  // namespace
+
+StatusOr<AgreementSync> RocksDbStore::Impl::ApplyRecordAgreements(GroupBatch& batch,
+                                                                  const std::vector<config::v1::Agreement>& agreements,
+                                                                  UnixMillis now_ms) {
+  // The latest recorded version of each agreement: keys sort by id, then version, so the last one read wins.
+  std::map<std::string, records::AgreementVersion> latest;
+  std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kAgreements);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    records::AgreementVersion& record = latest[AgreementIdOf(it->key().ToStringView())];
+    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kAgreements));
+    }
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("reading the agreements", it->status());
+  }
+  const auto record_version = [&](const config::v1::Agreement& agreement, uint32_t version, bool withdrawn) {
+    records::AgreementVersion record;
+    *record.mutable_agreement() = agreement;
+    record.set_version(version);
+    record.set_recorded_at_ms(now_ms);
+    record.set_withdrawn(withdrawn);
+    return batch.PutRecord(ColumnFamily::kAgreements, keys::AgreementKey(agreement.id(), version), record);
+  };
+  AgreementSync sync;
+  std::set<std::string> configured;
+  for (const config::v1::Agreement& agreement : agreements) {
+    configured.insert(agreement.id());
+    auto found = latest.find(agreement.id());
+    if (found == latest.end()) {
+      MEZHVED_RETURN_IF_ERROR(record_version(agreement, 1, false));
+      ++sync.added;
+    } else if (found->second.withdrawn() ||
+               !google::protobuf::util::MessageDifferencer::Equals(found->second.agreement(), agreement)) {
+      MEZHVED_RETURN_IF_ERROR(record_version(agreement, found->second.version() + 1, false));
+      ++sync.changed;
+    }
+  }
+  for (const auto& [id, record] : latest) {
+    if (!configured.contains(id) && !record.withdrawn()) {
+      config::v1::Agreement gone;
+      gone.set_id(id);
+      MEZHVED_RETURN_IF_ERROR(record_version(gone, record.version() + 1, true));
+      ++sync.withdrawn;
+    }
+  }
+  return sync;
+}
+
+StatusOr<std::vector<AgreementVersion>> RocksDbStore::Impl::AgreementVersions(const std::string& agreement_id) const {
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return Status(ErrorCode::kUnavailable, "the store is closed");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kAgreements)));
+  const std::string prefix = agreement_id.empty() ? std::string() : keys::AgreementPrefix(agreement_id);
+  std::vector<AgreementVersion> versions;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    records::AgreementVersion record;
+    if (!record.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kAgreements));
+    }
+    // Without an id, only the latest version of each agreement: a later one replaces the one before.
+    if (agreement_id.empty() && !versions.empty() && versions.back().agreement.id() == record.agreement().id()) {
+      versions.pop_back();
+    }
+    versions.push_back(FromRecord(record));
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("reading the agreements", it->status());
+  }
+  return versions;
+}
+
 StatusOr<bool> RocksDbStore::Impl::ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection) {
   const uint64_t sequence = index_.TakeSequence();
   const UnixMillis at_ms = google::protobuf::util::TimeUtil::TimestampToMilliseconds(rejection.at());
@@ -1535,6 +1630,19 @@ void RocksDbStore::Annotate(MessageId id, api::HistoryEvent event, Done<bool> do
   impl_->Submit<bool>([impl = impl_.get(), id,
                        event = std::move(event)](GroupBatch& batch) { return impl->ApplyAnnotate(batch, id, event); },
                       std::move(done));
+}
+
+void RocksDbStore::RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,
+                                    Done<AgreementSync> done) {
+  impl_->Submit<AgreementSync>(
+      [impl = impl_.get(), agreements = std::move(agreements), now_ms](GroupBatch& batch) {
+        return impl->ApplyRecordAgreements(batch, agreements, now_ms);
+      },
+      std::move(done));
+}
+
+StatusOr<std::vector<AgreementVersion>> RocksDbStore::AgreementVersions(const std::string& agreement_id) const {
+  return impl_->AgreementVersions(agreement_id);
 }
 
 void RocksDbStore::RecordRejection(api::Rejection rejection, Done<bool> done) {

@@ -56,6 +56,9 @@ class RocksDbStore final : public MessageStore {
 
   void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
+  void RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,
+                        Done<AgreementSync> done) override;
+  StatusOr<std::vector<AgreementVersion>> AgreementVersions(const std::string& agreement_id) const override;
 
   StatusOr<MessageRecord> Get(const MessageId& id) const override;
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const override;

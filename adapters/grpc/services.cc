@@ -182,6 +182,15 @@ grpc::ServerUnaryReactor* OperatorService::RecordOriginalReceived(grpc::Callback
                        });
 }
 
+grpc::ServerUnaryReactor* OperatorService::ListAgreements(grpc::CallbackServerContext* context,
+                                                          const v1::ListAgreementsRequest* request,
+                                                          v1::ListAgreementsResponse* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.ListAgreements(*request));
+                       });
+}
+
 grpc::ServerUnaryReactor* OperatorService::ListRejections(grpc::CallbackServerContext* context,
                                                           const v1::ListRejectionsRequest* request,
                                                           v1::ListRejectionsResponse* response) {

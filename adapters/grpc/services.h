@@ -77,6 +77,9 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
   grpc::ServerUnaryReactor* RecordOriginalReceived(grpc::CallbackServerContext* context,
                                                    const v1::RecordOriginalReceivedRequest* request,
                                                    v1::MessageStatus* response) override;
+  grpc::ServerUnaryReactor* ListAgreements(grpc::CallbackServerContext* context,
+                                           const v1::ListAgreementsRequest* request,
+                                           v1::ListAgreementsResponse* response) override;
   grpc::ServerUnaryReactor* ListRejections(grpc::CallbackServerContext* context,
                                            const v1::ListRejectionsRequest* request,
                                            v1::ListRejectionsResponse* response) override;

@@ -174,6 +174,11 @@ TEST_CASE_METHOD(TlsDaemon, "exhausted messages are dead-lettered; mezhvedctl sh
   }
   REQUIRE(Operator().WaitForState(id, v1::MESSAGE_STATE_DEAD_LETTERED));
 
+  Cli agreements = RunCli(CtlArgs() + " agreements");
+  CHECK(agreements.exit_code == 0);
+  CHECK_THAT(agreements.output, Catch::Contains("AGR-TEST-1"));
+  CHECK_THAT(agreements.output, Catch::Contains("zags.civil-status-record"));
+
   Cli queues = RunCli(CtlArgs() + " queues");
   CHECK(queues.exit_code == 0);
   CHECK_THAT(queues.output, Catch::Contains(kZags));

@@ -1062,3 +1062,67 @@ TEST_CASE("rejections are kept, listed newest first a page at a time, and surviv
 
 }  // namespace
 }  // namespace mezhved::store
+
+namespace mezhved::store {
+namespace {
+
+config::v1::Agreement AgreementWith(const std::string& id, const std::string& type) {
+  config::v1::Agreement agreement;
+  agreement.set_id(id);
+  agreement.set_title("test agreement " + id);
+  agreement.add_requesters("SOCPROT");
+  agreement.add_addressees("ZAGS");
+  agreement.add_information_types(type);
+  agreement.add_authorities()->set_code("social-services.recognition-of-need");
+  agreement.set_valid_from("2025-01-01");
+  return agreement;
+}
+
+TEST_CASE("agreements are kept with every version, change and withdrawal", "[store][agreements]") {
+  TestStore test;
+  const auto record = [&](std::vector<config::v1::Agreement> agreements, UnixMillis now) {
+    StatusOr<AgreementSync> sync = Await<AgreementSync>(
+        [&](Done<AgreementSync> done) { test.store().RecordAgreements(std::move(agreements), now, std::move(done)); });
+    REQUIRE(sync.ok());
+    return std::vector<uint32_t>{sync->added, sync->changed, sync->withdrawn};
+  };
+  const config::v1::Agreement first = AgreementWith("AGR-1", "zags.civil-status-record");
+  const config::v1::Agreement second = AgreementWith("AGR-2", "mse.disability");
+  CHECK(record({first, second}, kStart) == std::vector<uint32_t>{2, 0, 0});
+  const uint64_t batches = test.store().CommittedBatches();
+  CHECK(record({first, second}, kStart + 1) == std::vector<uint32_t>{0, 0, 0});
+  CHECK(test.store().CommittedBatches() == batches);  // unchanged agreements write nothing
+
+  config::v1::Agreement widened = first;
+  widened.add_information_types("labour.employment-status");
+  test.Reopen();  // versions survive a restart
+  CHECK(record({widened}, kStart + 2) == std::vector<uint32_t>{0, 1, 1});
+  CHECK(record({widened, second}, kStart + 3) == std::vector<uint32_t>{0, 1, 0});  // back after withdrawal
+
+  StatusOr<std::vector<AgreementVersion>> history = test.store().AgreementVersions("AGR-1");
+  REQUIRE(history.ok());
+  REQUIRE(history->size() == 2);
+  CHECK((*history)[0].version == 1);
+  CHECK((*history)[0].agreement.information_types_size() == 1);
+  CHECK((*history)[0].recorded_at_ms == kStart);
+  CHECK((*history)[1].version == 2);
+  CHECK((*history)[1].agreement.information_types_size() == 2);
+
+  StatusOr<std::vector<AgreementVersion>> withdrawn = test.store().AgreementVersions("AGR-2");
+  REQUIRE(withdrawn.ok());
+  REQUIRE(withdrawn->size() == 3);
+  CHECK((*withdrawn)[1].withdrawn);
+  CHECK_FALSE((*withdrawn)[2].withdrawn);
+
+  StatusOr<std::vector<AgreementVersion>> latest = test.store().AgreementVersions("");
+  REQUIRE(latest.ok());
+  REQUIRE(latest->size() == 2);
+  CHECK((*latest)[0].agreement.id() == "AGR-1");
+  CHECK((*latest)[0].version == 2);
+  CHECK((*latest)[1].agreement.id() == "AGR-2");
+  CHECK((*latest)[1].version == 3);
+  CHECK(test.store().AgreementVersions("AGR-9")->empty());
+}
+
+}  // namespace
+}  // namespace mezhved::store

@@ -269,6 +269,33 @@ std::string FormatRequeueResults(const v1::RequeueResponse& response) {
   return table.Render();
 }
 
+std::string FormatAgreements(const v1::ListAgreementsResponse& response) {
+  const auto joined = [](const auto& values) {
+    std::string text;
+    for (const auto& value : values) {
+      text += (text.empty() ? "" : ", ") + value;
+    }
+    return text;
+  };
+  TextTable table({"AGREEMENT", "VERSION", "RECORDED (UTC)", "REQUESTERS", "ADDRESSEES", "TYPES", "AUTHORITIES"});
+  for (const v1::AgreementVersionView& view : response.agreements()) {
+    const config::v1::Agreement& agreement = view.agreement();
+    std::vector<std::string> authorities;
+    for (const config::v1::AgreedAuthority& authority : agreement.authorities()) {
+      authorities.push_back(authority.code());
+    }
+    if (view.withdrawn()) {
+      table.AddRow({agreement.id(), std::to_string(view.version()), FormatTimestamp(view.recorded_at()), "withdrawn",
+                    "", "", ""});
+      continue;
+    }
+    table.AddRow({agreement.id(), std::to_string(view.version()), FormatTimestamp(view.recorded_at()),
+                  joined(agreement.requesters()), joined(agreement.addressees()), joined(agreement.information_types()),
+                  joined(authorities)});
+  }
+  return table.Render() + std::to_string(response.agreements_size()) + " agreement versions\n";
+}
+
 std::string FormatRejections(const v1::ListRejectionsResponse& response) {
   std::string text;
   for (const v1::Rejection& rejection : response.rejections()) {

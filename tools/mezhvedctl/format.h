@@ -61,6 +61,8 @@ std::string FormatMessageList(const v1::ListMessagesResponse& response, UnixMill
 std::string FormatMessageStatus(const v1::MessageStatus& status, UnixMillis now);
 // `mezhvedctl requeue`: one line per id, with the reason when it was not requeued.
 std::string FormatRequeueResults(const v1::RequeueResponse& response);
+// One row per agreement version: id, version, since when, parties, types, authorities, or "withdrawn".
+std::string FormatAgreements(const v1::ListAgreementsResponse& response);
 // One block per refused message: when, who, the operation and the stable code, then each failing field.
 std::string FormatRejections(const v1::ListRejectionsResponse& response);
 // An RPC failure: "error: CODE: message", then one line per failing field.

@@ -134,6 +134,20 @@ class Console {
     return kExitOk;
   }
 
+  int Agreements(const std::string& agreement_id) {
+    v1::ListAgreementsRequest request;
+    request.set_agreement_id(agreement_id);
+    v1::ListAgreementsResponse response;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->ListAgreements(&context, request, &response);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    Print(response, FormatAgreements(response));
+    return kExitOk;
+  }
+
   int Rejections(uint32_t limit, const std::string& page_token) {
     v1::ListRejectionsRequest request;
     request.set_page_size(limit);
@@ -248,6 +262,11 @@ int Run(int argc, char** argv) {
       app.add_subcommand("requeue", "Put dead-lettered messages back into their queues (exit 1 if any stays)");
   requeue->add_option("message_ids", requeue_ids, "Message ids")->required();
 
+  std::string agreement_id;
+  CLI::App* agreements = app.add_subcommand(
+      "agreements", "Interagency agreements applied: the latest version of each, or every version of one");
+  agreements->add_option("agreement_id", agreement_id, "Show every version of this agreement");
+
   uint32_t rejections_limit = 50;
   std::string rejections_token;
   CLI::App* rejections =
@@ -276,6 +295,9 @@ int Run(int argc, char** argv) {
   }
   if (*show) {
     return console.Show(message_id);
+  }
+  if (*agreements) {
+    return console.Agreements(agreement_id);
   }
   if (*rejections) {
     return console.Rejections(rejections_limit, rejections_token);
