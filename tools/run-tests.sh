@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The README's second command (and what .ci/run calls): installs what is missing, builds everything, checks the
 # formatting and the shipped schemas and examples, fuzzes the request decoder and the XML module for a bounded
-# time, and runs the whole
-# test suite with CTest (its summary is the last thing printed).
+# time, and runs the whole test suite with CTest (its summary is the last thing printed).
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$repo/tools/install-deps.sh"
