@@ -39,7 +39,7 @@ std::optional<DayNumber> ParseIsoDate(std::string_view text) {
 }
 
 DayNumber UtcDayOf(UnixMillis moment) {
-  const std::time_t seconds = static_cast<std::time_t>(moment / 1000);
+  const auto seconds = static_cast<std::time_t>(moment / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   return (utc.tm_year + 1900) * 10000 + (utc.tm_mon + 1) * 100 + utc.tm_mday;

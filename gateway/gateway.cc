@@ -311,7 +311,7 @@ void Gateway::RecordOriginalReceived(const std::string& operator_name, const v1:
   *event.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
   event.set_actor(OperatorActor(operator_name));
   event.set_note("original of the faxed request received " + TimeUtil::ToString(call.received_at()));
-  store_.Annotate(*id, std::move(event), [this, id = *id, done = std::move(done)](StatusOr<bool> annotated) {
+  store_.Annotate(*id, std::move(event), [this, id = *id, done = std::move(done)](const StatusOr<bool>& annotated) {
     if (!annotated.ok()) {
       return done(annotated.status());
     }
@@ -403,7 +403,8 @@ Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, con
       violation->set_description(field.description);
     }
     // The sender hears of the refusal once its record is stored, so no refusal goes unrecorded.
-    store_.RecordRejection(std::move(context), [refusal, done = std::move(done)](StatusOr<bool>) { done(refusal); });
+    store_.RecordRejection(std::move(context),
+                           [refusal, done = std::move(done)](const StatusOr<bool>& /*recorded*/) { done(refusal); });
   };
 }
 
