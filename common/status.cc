@@ -46,6 +46,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "INVALID_XML";
     case ErrorCode::kSchemaInvalid:
       return "SCHEMA_INVALID";
+    case ErrorCode::kNoCalendar:
+      return "NO_CALENDAR";
     case ErrorCode::kConfigInvalid:
       return "CONFIG_INVALID";
   }

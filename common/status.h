@@ -34,6 +34,7 @@ enum class ErrorCode {
   kUnsafeXml,                 // an XML payload is refused before parsing: DTD, entity, bad encoding or over a limit
   kInvalidXml,                // an XML payload is not well-formed (namespaces included)
   kSchemaInvalid,             // an XML payload breaks its information type's XSD; the violations are listed
+  kNoCalendar,                // a date falls in a year for which no production calendar is loaded
   kConfigInvalid,             // start-up only: the configuration breaks a rule
 };
 

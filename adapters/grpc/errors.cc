@@ -32,6 +32,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kNotDelivered:
     case ErrorCode::kNotDeadLettered:
     case ErrorCode::kNotAwaitingClarification:
+    case ErrorCode::kNoCalendar:
       return grpc::StatusCode::FAILED_PRECONDITION;
     case ErrorCode::kIdempotencyConflict:
       return grpc::StatusCode::ALREADY_EXISTS;
