@@ -115,6 +115,9 @@ agencies {
   }
 }
 information_types_catalog: "SCHEMAS_CATALOG"
+calendar {
+  federal_dir: "CALENDARS_DIR"
+}
 agreements {
   id: "BENCH-1"
   title: "Соглашение для нагрузочного теста"
@@ -128,7 +131,8 @@ EOF
 
 # The information types come from this repository's schemas/.
 catalog="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/schemas/catalog.textproto"
-sed -i "s|SCHEMAS_CATALOG|$catalog|" "$work/mezhved.textproto"
+sed -i "s|SCHEMAS_CATALOG|$catalog|; s|CALENDARS_DIR|${catalog%/schemas/catalog.textproto}/calendars/federal|" \
+  "$work/mezhved.textproto"
 
 "$daemon" --config "$work/mezhved.textproto" --ready-file "$work/ready.json" >"$work/daemon.log" 2>&1 &
 daemon_pid=$!

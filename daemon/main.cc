@@ -129,8 +129,21 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     spdlog::critical("cannot load the information types: {}", information_types.status().ToString());
     return 2;
   }
-  gateway::Rules rules{participants, std::make_shared<const gateway::AgreementRegistry>(config, *participants),
-                       std::move(*information_types)};
+  StatusOr<calendar::ProductionCalendar> production_calendar = calendar::ProductionCalendar::Load(
+      config.calendar().federal_dir(),
+      {config.calendar().overlay_files().begin(), config.calendar().overlay_files().end()});
+  if (!production_calendar.ok()) {
+    spdlog::critical("cannot load the production calendar: {}", production_calendar.status().ToString());
+    return 2;
+  }
+  gateway::Rules rules{participants,
+                       std::make_shared<const gateway::AgreementRegistry>(config, *participants),
+                       std::move(*information_types),
+                       std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar)),
+                       config.calendar().receipt_policy() == config::v1::RECEIPT_POLICY_NEXT_WORKING_DAY
+                           ? calendar::ReceiptPolicy::kNextWorkingDay
+                           : calendar::ReceiptPolicy::kCivilCode,
+                       static_cast<int>(config.calendar().working_day_end_minutes())};
   gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(rules), **store, clock);
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =

@@ -187,6 +187,12 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
     ResolveTlsPaths(base_dir, config->mutable_operator_api());
   }
   ResolveAgainst(base_dir, config->mutable_information_types_catalog());
+  if (config->has_calendar()) {
+    ResolveAgainst(base_dir, config->mutable_calendar()->mutable_federal_dir());
+    for (std::string& overlay : *config->mutable_calendar()->mutable_overlay_files()) {
+      ResolveAgainst(base_dir, &overlay);
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -227,6 +233,7 @@ constexpr NumericSetting kNumericSettings[] = {
     MEZHVED_NUMERIC_SETTING(delivery, housekeeping_interval_ms, 200,     10,   60000),
     MEZHVED_NUMERIC_SETTING(limits,   max_message_bytes,        4194304, 4096, 67108864),
     MEZHVED_NUMERIC_SETTING(limits,   max_payload_bytes,        1048576, 1,    67108864),  // and <= max_message_bytes
+    MEZHVED_NUMERIC_SETTING(calendar, working_day_end_minutes,  1080,    1,    1440),
 };
 // clang-format on
 
@@ -403,6 +410,14 @@ void CheckRequiredSettings(const GatewayConfig& config, Violations* violations) 
   violations->RequireNonEmpty("instance_name", config.instance_name(), "name this gateway instance");
   violations->RequireNonEmpty("information_types_catalog", config.information_types_catalog(),
                               "the catalogue of information types, e.g. schemas/catalog.textproto");
+  violations->RequireNonEmpty("calendar.federal_dir", config.calendar().federal_dir(),
+                              "the production calendar's federal years, e.g. calendars/federal");
+  for (int a = 0; a < config.agencies_size(); ++a) {
+    if (!ParseUtcOffset(config.agencies(a).utc_offset())) {
+      violations->Add(AgencyPath(a) + ".utc_offset", kMalformed,
+                      "\"" + config.agencies(a).utc_offset() + "\" is not a UTC offset like \"+07:00\"");
+    }
+  }
   if (!config.has_agency_api()) {
     violations->Add("agency_api", kRequired, "the agency API listener must be configured");
   }

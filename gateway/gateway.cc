@@ -125,6 +125,9 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
   }
   *status.mutable_information_type() = record.information_type;
   status.set_channel(record.message.channel());
+  if (record.message.has_answer_due_at()) {
+    *status.mutable_answer_due_at() = record.message.answer_due_at();
+  }
   if (record.message.has_received_at()) {
     *status.mutable_received_at() = record.message.received_at();
   }
@@ -231,6 +234,9 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
       return done(payload);
     }
   }
+  if (Status deadline = SetAnswerDeadline(**agreement, request, received_ms, message.message); !deadline.ok()) {
+    return done(deadline);
+  }
   message.content_digest = ContentDigest(request);
   message.information_type = request.information_type();
   message.agreement_id = (*agreement)->id();
@@ -246,6 +252,36 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
   *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
   *envelope.mutable_request() = std::move(request);
   Accept(std::move(message), std::move(done));
+}
+
+Status Gateway::SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
+                                  UnixMillis received_ms, v1::Message& message) const {
+  constexpr uint32_t kAnswerWorkingDays = 5;     // Altai 3.6; Kuzbass 5.7
+  constexpr uint32_t kProgressWorkingDays = 10;  // Leningrad 3.4
+  uint32_t working_days = agreement.answer_deadline_working_days();
+  if (working_days == 0) {
+    const v1::InformationTypeRef& ref = request.information_type();
+    const config::v1::InformationType* type = rules_.information_types->Find(ref.id(), ref.version());
+    const auto deadline_class = type == nullptr ? config::v1::DEADLINE_CLASS_UNSPECIFIED : type->deadline_class();
+    working_days = deadline_class == config::v1::DEADLINE_CLASS_ANSWER     ? kAnswerWorkingDays
+                   : deadline_class == config::v1::DEADLINE_CLASS_PROGRESS ? kProgressWorkingDays
+                                                                           : 0;  // referrals and reports
+  }
+  if (working_days == 0) {
+    return Status::Ok();
+  }
+  calendar::DeadlinePolicy policy;
+  const Agency* agency = participants_.AgencyOf(request.addressee_code());
+  policy.utc_offset_minutes = agency != nullptr ? agency->utc_offset_minutes : policy.utc_offset_minutes;
+  policy.receipt = rules_.receipt_policy;
+  policy.working_day_end_minutes = rules_.working_day_end_minutes;
+  StatusOr<UnixMillis> due = calendar::DueAt(*rules_.calendar, received_ms, static_cast<int>(working_days), policy);
+  if (!due.ok()) {
+    return due.status().Prefixed("the answer deadline of this request cannot be counted");
+  }
+  message.set_answer_working_days(working_days);
+  *message.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(*due);
+  return Status::Ok();
 }
 
 void Gateway::RegisterPaperRequest(const std::string& operator_name, const v1::RegisterPaperRequestRequest& call,

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "calendar/deadlines.h"
+#include "calendar/production_calendar.h"
 #include "common/clock.h"
 #include "common/status.h"
 #include "gateway/agreements.h"
@@ -56,6 +58,10 @@ struct Rules {
   std::shared_ptr<const ParticipantRegistry> participants;
   std::shared_ptr<const AgreementRegistry> agreements;
   std::shared_ptr<const InformationTypeRegistry> information_types;
+  // Answer deadlines are counted on it (DOMAIN.md "Rules of the exchange": working days from receipt).
+  std::shared_ptr<const calendar::ProductionCalendar> calendar;
+  calendar::ReceiptPolicy receipt_policy = calendar::ReceiptPolicy::kCivilCode;
+  int working_day_end_minutes = 18 * 60;
 };
 
 // Tells a waiting Receive that its caller went away.
@@ -130,6 +136,11 @@ class Gateway {
   static v1::Rejection RequestContext(const char* operation, const v1::RequestEnvelope& request);
   // The checks every request shares, whatever its channel, then acceptance: the agreement in force on the day
   // of receipt, the payload against its XSD.
+  // The working days allowed for the answer (the agreement's, else the information type's deadline class: 5 for
+  // answers, 10 for progress answers; Altai 3.6, Kuzbass 5.7, Leningrad 3.4), 0 when no answer is due, and the
+  // instant the period ends in the addressee's local time. NO_CALENDAR when a year is missing.
+  Status SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
+                           UnixMillis received_ms, v1::Message& message) const;
   void CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
                             Done<v1::SendResult> done);
   // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.

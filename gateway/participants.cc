@@ -56,7 +56,12 @@ ParticipantRegistry::ParticipantRegistry() : snapshot_(std::make_shared<const Sn
 ParticipantRegistry ParticipantRegistry::FromConfig(const config::v1::GatewayConfig& config) {
   auto snapshot = std::make_shared<Snapshot>();
   for (const config::v1::Agency& agency_config : config.agencies()) {
-    Agency agency{agency_config.code(), agency_config.name(), agency_config.kind(), agency_config.parent_agency(), {}};
+    Agency agency{agency_config.code(),
+                  agency_config.name(),
+                  agency_config.kind(),
+                  agency_config.parent_agency(),
+                  {},
+                  ParseUtcOffset(agency_config.utc_offset()).value_or(180)};
     for (const config::v1::Organisation& organisation : agency_config.organisations()) {
       agency.organisation_codes.push_back(organisation.code());
       snapshot->organisations.emplace(organisation.code(), Organisation{organisation.code(), organisation.name(),
@@ -176,6 +181,27 @@ std::string_view ParticipantRegistry::KindName(config::v1::AgencyKind kind) {
       break;
   }
   return "unknown";
+}
+
+std::optional<int> ParseUtcOffset(std::string_view text) {
+  constexpr int kMoscow = 180;
+  if (text.empty()) {
+    return kMoscow;
+  }
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') || text[3] != ':') {
+    return std::nullopt;
+  }
+  const auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9' ? text[i] - '0' : -1; };
+  const int hours = digit(1) * 10 + digit(2);
+  const int minutes = digit(4) * 10 + digit(5);
+  if (digit(1) < 0 || digit(2) < 0 || digit(4) < 0 || digit(5) < 0 || minutes >= 60) {
+    return std::nullopt;
+  }
+  const int offset = (text[0] == '-' ? -1 : 1) * (hours * 60 + minutes);
+  if (offset < -12 * 60 || offset > 14 * 60) {
+    return std::nullopt;
+  }
+  return offset;
 }
 
 }  // namespace mezhved::gateway

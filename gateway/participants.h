@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,7 +34,11 @@ struct Agency {
   config::v1::AgencyKind kind = config::v1::AGENCY_KIND_UNSPECIFIED;
   std::string parent_agency;                    // empty unless subordinate to another agency
   std::vector<std::string> organisation_codes;  // in config order
+  int utc_offset_minutes = 180;                 // local time for deadlines; Moscow unless configured
 };
+
+// "+07:00" -> 420, "-03:30" -> -210, "" -> 180 (Moscow); nullopt unless that form within -12:00..+14:00.
+std::optional<int> ParseUtcOffset(std::string_view text);
 
 class ParticipantRegistry {
  public:

@@ -27,6 +27,7 @@ constexpr char kValidConfigText[] = R"pb(
   operator_api { address: "127.0.0.1:0" insecure_loopback: true }
   store { data_dir: "/var/lib/mezhved" }
   information_types_catalog: "/usr/share/mezhved/schemas/catalog.textproto"
+  calendar { federal_dir: "/usr/share/mezhved/calendars/federal" }
   agencies {
     code: "SOCPROT"
     name: "Министерство социальной защиты"
@@ -138,6 +139,7 @@ TEST_CASE("text format and JSON parse to the same config", "[config]") {
     "operator_api": {"address": "127.0.0.1:0", "insecure_loopback": true},
     "store": {"dataDir": "/var/lib/mezhved"},
     "informationTypesCatalog": "/usr/share/mezhved/schemas/catalog.textproto",
+    "calendar": {"federalDir": "/usr/share/mezhved/calendars/federal"},
     "agencies": [
       {"code": "SOCPROT", "name": "Министерство социальной защиты", "kind": "AGENCY_KIND_SOCIAL_PROTECTION",
        "organisations": [

@@ -48,7 +48,14 @@ class CoreFixture {
     settings.xml_limits.max_bytes = 8192;
     auto types = InformationTypeRegistry::Load(std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto");
     REQUIRE(types.ok());
-    Rules rules{participants_, std::make_shared<const AgreementRegistry>(config, *participants_), std::move(*types)};
+    auto production_calendar =
+        calendar::ProductionCalendar::Load(std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal", {});
+    REQUIRE(production_calendar.ok());
+    Rules rules;
+    rules.participants = participants_;
+    rules.agreements = std::make_shared<const AgreementRegistry>(config, *participants_);
+    rules.information_types = std::move(*types);
+    rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
     gateway_ = std::make_unique<Gateway>(settings, std::move(rules), *store_, clock_);
   }
 
@@ -340,6 +347,33 @@ TEST_CASE_METHOD(CoreFixture, "a paper or fax request is registered by an operat
   v1::RequestEnvelope outside = on_paper;
   outside.mutable_authority()->set_code("housing.subsidy");
   CHECK(register_paper(v1::CHANNEL_PAPER, two_days_ago, "bad-2", outside).status().code() == ErrorCode::kAccessDenied);
+}
+
+TEST_CASE_METHOD(CoreFixture, "a request's answer deadline is counted in working days at acceptance",
+                 "[gateway][deadlines]") {
+  // Altai 3.6, Kuzbass 5.7: 5 working days for the answer, from the day after receipt (Civil Code art. 191), to
+  // the end of the 5th working day in the addressee's local time (Moscow in the test region).
+  auto sent = Send(kSocialDept, kZags, "req-1");  // Tuesday 2026-11-24, 09:00 Moscow time
+  REQUIRE(sent.ok());
+  std::vector<v1::Message> inbox = Receive(kZags);
+  REQUIRE(inbox.size() == 1);
+  CHECK(inbox[0].answer_working_days() == 5);
+  // Due by the end of Tuesday 2026-12-01: before 2026-12-02T00:00+03:00.
+  CHECK(google::protobuf::util::TimeUtil::ToString(inbox[0].answer_due_at()) == "2026-12-01T21:00:00Z");
+  auto status = gateway_->GetStatus(kSocialDept, sent->message_id());
+  REQUIRE(status.ok());
+  CHECK(status->answer_due_at() == inbox[0].answer_due_at());
+
+  // A deadline in a year with no calendar loaded is an explicit refusal, never a guess.
+  clock_.Set(1'830'000'000'000);  // 2027-12-28: five working days reach into 2028
+  auto refused = Await<v1::SendResult>([&](Done<v1::SendResult> done) {
+    gateway_->SendRequest(kSocialDept, "req-2", testing::ValidRequest(kSocialDept, kZags), done);
+  });
+  CHECK(refused.status().code() == ErrorCode::kNoCalendar);
+  auto log = gateway_->ListRejections(v1::ListRejectionsRequest());
+  REQUIRE(log.ok());
+  REQUIRE(log->rejections_size() == 1);
+  CHECK(log->rejections(0).error_code() == "NO_CALENDAR");  // shown to operators
 }
 
 TEST_CASE_METHOD(CoreFixture, "an organisation sends only as itself", "[gateway]") {

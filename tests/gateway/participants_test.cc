@@ -24,6 +24,7 @@ constexpr char kConfigText[] = R"pb(
   operator_api { address: "127.0.0.1:0" insecure_loopback: true }
   store { data_dir: "/var/lib/mezhved" }
   information_types_catalog: "/usr/share/mezhved/schemas/catalog.textproto"
+  calendar { federal_dir: "/usr/share/mezhved/calendars/federal" }
   agencies {
     code: "SOCPROT"
     name: "Министерство социальной защиты Алтайского края"

@@ -64,6 +64,8 @@ class DefaultRegion {
     std::string config = ReadFile(kSourceDir + "/deploy/default/mezhved.textproto");
     const std::string relative = "\"../../schemas/catalog.textproto\"";
     config.replace(config.find(relative), relative.size(), "\"" + kSourceDir + "/schemas/catalog.textproto\"");
+    const std::string calendars = "\"../../calendars/federal\"";
+    config.replace(config.find(calendars), calendars.size(), "\"" + kSourceDir + "/calendars/federal\"");
     daemon_ = std::make_unique<DaemonProcess>(
         MEZHVED_DAEMON_PATH, dir_ / "daemon", config,
         std::vector<std::string>{"--data-dir", (dir_ / "data").string(), "--agency-listen", "127.0.0.1:0",

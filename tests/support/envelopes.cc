@@ -44,6 +44,7 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
   text += "operator_api { " + ListenerText(tls) + " }\n";
   text += "store { data_dir: \"" + data_dir + "\" }\n";
   text += "information_types_catalog: \"" + std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto\"\n";
+  text += "calendar { federal_dir: \"" + std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal\" }\n";
   text += R"pb(
     delivery { lease_ms: 30000 max_attempts: 3 housekeeping_interval_ms: 50 }
     limits { max_message_bytes: 262144 max_payload_bytes: 131072 }
