@@ -176,6 +176,18 @@ TEST_CASE("show prints the fields, the links and the history", "[format]") {
       "0193a1b2-0000-7000-8000-0000000000r1\n");
 }
 
+TEST_CASE("show prints a request's answer deadline and a paper channel", "[format]") {
+  v1::MessageStatus status;
+  status.set_kind(v1::MESSAGE_KIND_REQUEST);
+  *status.mutable_accepted_at() = At(kAcceptedSeconds);
+  *status.mutable_answer_due_at() = At(kAcceptedSeconds + 7 * 86400);
+  status.set_channel(v1::CHANNEL_FAX);
+  *status.mutable_received_at() = At(kAcceptedSeconds - 3600);
+  const std::string text = FormatMessageStatus(status, kAcceptedSeconds * 1000);
+  CHECK_THAT(text, Catch::Contains("Answer due before:  2026-12-01T10:15:30.000Z\n"));
+  CHECK_THAT(text, Catch::Contains("Channel:            FAX, received 2026-11-24T09:15:30.000Z\n"));
+}
+
 TEST_CASE("show of a response links its request; an ended lease says so", "[format]") {
   v1::MessageStatus status;
   status.set_message_id("r1");

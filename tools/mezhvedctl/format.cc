@@ -257,6 +257,13 @@ std::string FormatMessageStatus(const v1::MessageStatus& status, UnixMillis now)
   if (status.kind() != v1::MESSAGE_KIND_RESPONSE) {
     fields.emplace_back("Responses", JoinedOrNone(status.response_ids()));
   }
+  if (status.has_answer_due_at()) {
+    fields.emplace_back("Answer due before", FormatTimestamp(status.answer_due_at()));
+  }
+  if (status.channel() != v1::CHANNEL_UNSPECIFIED) {
+    fields.emplace_back("Channel", WithoutPrefix(v1::Channel_Name(status.channel()), "CHANNEL_", status.channel()) +
+                                       ", received " + FormatTimestamp(status.received_at()));
+  }
   return FieldBlock(fields) + "\n" + HistoryTable(status.history());
 }
 
