@@ -6,8 +6,8 @@ namespace mezhved::calendar {
 
 namespace {
 
-constexpr int64_t kMillisPerMinute = 60 * 1000;
-constexpr int64_t kMillisPerDay = 24 * 60 * kMillisPerMinute;
+constexpr int64_t kMillisPerMinute = int64_t{60} * 1000;
+constexpr int64_t kMillisPerDay = int64_t{24} * 60 * kMillisPerMinute;
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0 && (a < 0) != (b < 0)) ? 1 : 0); }
 

@@ -185,6 +185,7 @@ StatusOr<std::vector<Entry>> ReadDates(const std::string& origin, const pb::Mess
 Status CheckNoDuplicates(const std::string& origin, const std::vector<Entry>& a, const std::vector<Entry>& b) {
   std::map<Day, const Entry*> seen;
   std::vector<const Entry*> all;
+  all.reserve(a.size() + b.size());
   for (const Entry& entry : a) all.push_back(&entry);
   for (const Entry& entry : b) all.push_back(&entry);
   std::sort(all.begin(), all.end(), [](const Entry* x, const Entry* y) { return x->line < y->line; });

@@ -415,7 +415,7 @@ void CheckRequiredSettings(const GatewayConfig& config, Violations* violations) 
   for (int a = 0; a < config.agencies_size(); ++a) {
     if (!ParseUtcOffset(config.agencies(a).utc_offset())) {
       violations->Add(AgencyPath(a) + ".utc_offset", kMalformed,
-                      "\"" + config.agencies(a).utc_offset() + "\" is not a UTC offset like \"+07:00\"");
+                      "\"" + config.agencies(a).utc_offset() + R"(" is not a UTC offset like "+07:00")");
     }
   }
   if (!config.has_agency_api()) {
