@@ -240,16 +240,10 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
   message.content_digest = ContentDigest(request);
   message.information_type = request.information_type();
   message.agreement_id = (*agreement)->id();
-  request.set_requester_name(participants_.FindOrganisation(requester)->name);
-  request.set_addressee_name(participants_.FindOrganisation(request.addressee_code())->name);
+  request.set_requester_name(NameOf(requester));
+  request.set_addressee_name(NameOf(request.addressee_code()));
 
-  const UnixMillis now = clock_.NowMs();
-  v1::Message& envelope = message.message;
-  envelope.set_message_id(MessageId::Generate(now).ToString());
-  envelope.set_kind(v1::MESSAGE_KIND_REQUEST);
-  envelope.set_sender_code(requester);
-  envelope.set_recipient_code(request.addressee_code());
-  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_REQUEST, requester, request.addressee_code());
   *envelope.mutable_request() = std::move(request);
   Accept(std::move(message), std::move(done));
 }
@@ -397,19 +391,12 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
   message.content_digest = ContentDigest(response);
   message.information_type = request->information_type;
   const std::string& requester = request->message.sender_code();
-  const Organisation* requester_org = participants_.FindOrganisation(requester);
-  response.set_responder_name(participants_.FindOrganisation(caller)->name);
+  response.set_responder_name(NameOf(caller));
   response.set_requester_code(requester);
-  response.set_requester_name(requester_org != nullptr ? requester_org->name : "");
+  response.set_requester_name(NameOf(requester));
   const auto outcome = response.outcome_case();
 
-  const UnixMillis now = clock_.NowMs();
-  v1::Message& envelope = message.message;
-  envelope.set_message_id(MessageId::Generate(now).ToString());
-  envelope.set_kind(v1::MESSAGE_KIND_RESPONSE);
-  envelope.set_sender_code(caller);
-  envelope.set_recipient_code(requester);
-  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_RESPONSE, caller, requester);
   *envelope.mutable_response() = std::move(response);
 
   store_.AcceptResponse(
@@ -432,12 +419,7 @@ Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, con
     *context.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
     context.set_error_code(std::string(ErrorCodeName(refusal.code())));
     context.set_message(refusal.message());
-    for (const FieldError& field : refusal.fields()) {
-      v1::FieldViolation* violation = context.add_violations();
-      violation->set_field(field.path);
-      violation->set_code(field.code);
-      violation->set_description(field.description);
-    }
+    AppendViolations(refusal, context.mutable_violations());
     // The sender hears of the refusal once its record is stored, so no refusal goes unrecorded.
     store_.RecordRejection(std::move(context),
                            [refusal, done = std::move(done)](const StatusOr<bool>& /*recorded*/) { done(refusal); });
@@ -527,25 +509,35 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
   message.content_digest = ContentDigest(supplement);
   message.information_type = request->information_type;
   const std::string& addressee = request->message.recipient_code();
-  const Organisation* addressee_org = participants_.FindOrganisation(addressee);
   supplement.set_requester_code(caller);
-  supplement.set_requester_name(participants_.FindOrganisation(caller)->name);
+  supplement.set_requester_name(NameOf(caller));
   supplement.set_addressee_code(addressee);
-  supplement.set_addressee_name(addressee_org != nullptr ? addressee_org->name : "");
+  supplement.set_addressee_name(NameOf(addressee));
 
-  const UnixMillis now = clock_.NowMs();
-  v1::Message& envelope = message.message;
-  envelope.set_message_id(MessageId::Generate(now).ToString());
-  envelope.set_kind(v1::MESSAGE_KIND_SUPPLEMENT);
-  envelope.set_sender_code(caller);
-  envelope.set_recipient_code(addressee);
-  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_SUPPLEMENT, caller, addressee);
   *envelope.mutable_supplement() = std::move(supplement);
 
   store_.AcceptResponse(
       std::move(message), request_id,
       [caller](const store::RequestView& view) { return ApplySupplement(view, caller); },
       OnAccepted(addressee, std::move(done)));
+}
+
+v1::Message& Gateway::Stamp(store::NewMessage& message, v1::MessageKind kind, const std::string& sender,
+                            const std::string& recipient) const {
+  const UnixMillis now = clock_.NowMs();
+  v1::Message& envelope = message.message;
+  envelope.set_message_id(MessageId::Generate(now).ToString());
+  envelope.set_kind(kind);
+  envelope.set_sender_code(sender);
+  envelope.set_recipient_code(recipient);
+  *envelope.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now);
+  return envelope;
+}
+
+std::string Gateway::NameOf(const std::string& organisation_code) const {
+  const Organisation* organisation = participants_.FindOrganisation(organisation_code);
+  return organisation != nullptr ? organisation->name : "";  // a former organisation keeps its messages
 }
 
 void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {

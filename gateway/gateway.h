@@ -133,6 +133,11 @@ class Gateway {
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);
   bool HasQueue(const std::string& recipient_code) const;
+  // Gives a new message its id, kind, parties and acceptance time; returns it for its body.
+  v1::Message& Stamp(store::NewMessage& message, v1::MessageKind kind, const std::string& sender,
+                     const std::string& recipient) const;
+  // The registry name of an organisation, or empty for one no longer in the registry.
+  std::string NameOf(const std::string& organisation_code) const;
   static v1::Rejection RequestContext(const char* operation, const v1::RequestEnvelope& request);
   // The checks every request shares, whatever its channel, then acceptance: the agreement in force on the day
   // of receipt, the payload against its XSD.

@@ -174,6 +174,15 @@ Status CheckPayloadSize(size_t size, const ValidationLimits& limits, std::string
 
 }  // namespace
 
+void AppendViolations(const Status& status, google::protobuf::RepeatedPtrField<v1::FieldViolation>* violations) {
+  for (const FieldError& field : status.fields()) {
+    v1::FieldViolation* violation = violations->Add();
+    violation->set_field(field.path);
+    violation->set_code(field.code);
+    violation->set_description(field.description);
+  }
+}
+
 void Violations::Add(std::string path, std::string_view code, std::string description) {
   errors_.push_back({std::move(path), std::string(code), std::move(description)});
 }

@@ -25,6 +25,9 @@ inline constexpr std::string_view kViolationInvalidDate = "INVALID_DATE";
 inline constexpr std::string_view kViolationDateOrder = "DATE_ORDER";
 inline constexpr std::string_view kViolationTooLong = "TOO_LONG";
 
+// Copies a status's failing fields into the API's FieldViolation form (ErrorDetail, Rejection).
+void AppendViolations(const Status& status, google::protobuf::RepeatedPtrField<v1::FieldViolation>* violations);
+
 // Collects violations and turns them into one INVALID_MESSAGE status.
 class Violations {
  public:

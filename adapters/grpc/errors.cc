@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "gateway/validation.h"
 #include "mezhved/v1/gateway.pb.h"
 
 namespace mezhved::adapters::grpc_api {
@@ -51,12 +52,7 @@ grpc::Status Reject(grpc::CallbackServerContext* context, const Status& status) 
   v1::ErrorDetail detail;
   detail.set_code(code);
   detail.set_message(status.message());
-  for (const FieldError& field : status.fields()) {
-    v1::FieldViolation* violation = detail.add_violations();
-    violation->set_field(field.path);
-    violation->set_code(field.code);
-    violation->set_description(field.description);
-  }
+  gateway::AppendViolations(status, detail.mutable_violations());
   return {ToGrpcCode(status.code()), code + ": " + status.message(), detail.SerializeAsString()};
 }
 
