@@ -107,7 +107,36 @@ int WaitForStopSignal(const sigset_t& signals) {
   return signal_number;
 }
 
+// The registries the core applies, from the config and the files it names. Loaded before the store is opened, so
+// that a broken catalogue or calendar stops start-up without touching the data.
+StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
+  gateway::Rules rules;
+  rules.participants =
+      std::make_shared<const gateway::ParticipantRegistry>(gateway::ParticipantRegistry::FromConfig(config));
+  rules.agreements = std::make_shared<const gateway::AgreementRegistry>(config, *rules.participants);
+  StatusOr<std::shared_ptr<const gateway::InformationTypeRegistry>> information_types =
+      gateway::InformationTypeRegistry::Load(config.information_types_catalog());
+  MEZHVED_RETURN_IF_ERROR(information_types.status().Prefixed("the information types"));
+  rules.information_types = std::move(*information_types);
+  StatusOr<calendar::ProductionCalendar> production_calendar = calendar::ProductionCalendar::Load(
+      config.calendar().federal_dir(),
+      {config.calendar().overlay_files().begin(), config.calendar().overlay_files().end()});
+  MEZHVED_RETURN_IF_ERROR(production_calendar.status().Prefixed("the production calendar"));
+  rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
+  rules.receipt_policy = config.calendar().receipt_policy() == config::v1::RECEIPT_POLICY_NEXT_WORKING_DAY
+                             ? calendar::ReceiptPolicy::kNextWorkingDay
+                             : calendar::ReceiptPolicy::kCivilCode;
+  rules.working_day_end_minutes = static_cast<int>(config.calendar().working_day_end_minutes());
+  return rules;
+}
+
 int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
+  StatusOr<gateway::Rules> rules = LoadRules(config);
+  if (!rules.ok()) {
+    spdlog::critical("cannot load {}", rules.status().ToString());
+    return 2;
+  }
+  std::shared_ptr<const gateway::ParticipantRegistry> participants = rules->participants;
   store::RocksDbStoreOptions store_options;
   store_options.data_dir = config.store().data_dir();
   store_options.max_batch_operations = config.store().max_batch_operations();
@@ -121,30 +150,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     spdlog::critical("cannot record the agreements in the store: {}", recorded.ToString());
     return 1;
   }
-  auto participants =
-      std::make_shared<const gateway::ParticipantRegistry>(gateway::ParticipantRegistry::FromConfig(config));
-  StatusOr<std::shared_ptr<const gateway::InformationTypeRegistry>> information_types =
-      gateway::InformationTypeRegistry::Load(config.information_types_catalog());
-  if (!information_types.ok()) {
-    spdlog::critical("cannot load the information types: {}", information_types.status().ToString());
-    return 2;
-  }
-  StatusOr<calendar::ProductionCalendar> production_calendar = calendar::ProductionCalendar::Load(
-      config.calendar().federal_dir(),
-      {config.calendar().overlay_files().begin(), config.calendar().overlay_files().end()});
-  if (!production_calendar.ok()) {
-    spdlog::critical("cannot load the production calendar: {}", production_calendar.status().ToString());
-    return 2;
-  }
-  gateway::Rules rules{participants,
-                       std::make_shared<const gateway::AgreementRegistry>(config, *participants),
-                       std::move(*information_types),
-                       std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar)),
-                       config.calendar().receipt_policy() == config::v1::RECEIPT_POLICY_NEXT_WORKING_DAY
-                           ? calendar::ReceiptPolicy::kNextWorkingDay
-                           : calendar::ReceiptPolicy::kCivilCode,
-                       static_cast<int>(config.calendar().working_day_end_minutes())};
-  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(rules), **store, clock);
+  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(*rules), **store, clock);
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
       adapters::grpc_api::GrpcServers::Start(config, gateway, participants);
