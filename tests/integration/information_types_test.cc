@@ -53,6 +53,7 @@ const std::map<std::string, Route>& Routes() {
       {"mse.disability", {"SOCPROT-BIYSK", "MSE-BUREAU-1", "social-services.recognition-of-need"}},
       {"social.referral", {"HEALTH-CRH-ZMEINOGORSK", "SOCPROT-BARNAUL", "social-services.identification"}},
       {"social.support-progress", {"SOCPROT-HQ", "HEALTH-CRH-ZMEINOGORSK", "social-support.accompaniment"}},
+      {"social.support-request", {"SOCPROT-KCSON-BARNAUL", "LABOUR-CZN-BARNAUL", "social-support.accompaniment"}},
       {"social.support-quarterly-report", {"EDUCATION-PMPK", "SOCPROT-HQ", "social-support.accompaniment"}},
   };
   return routes;
