@@ -3,7 +3,9 @@
 #pragma once
 
 #include <atomic>
+#include <climits>
 #include <cstdint>
+#include <string>
 
 namespace mezhved {
 
@@ -31,6 +33,25 @@ class ManualClock final : public Clock {
 
  private:
   std::atomic<UnixMillis> now_;
+};
+
+// A clock read from a file that holds Unix milliseconds as decimal text, for tests and drills that run the real
+// daemon on a simulated time (mezhvedd --clock-file): deadlines days ahead are reached by rewriting the file. The file
+// is read again at most every kRereadMs of real time; while it is missing or malformed the last good value stands
+// (0 before the first). Thread-safe.
+class FileClock final : public Clock {
+ public:
+  static constexpr int64_t kRereadMs = 10;
+
+  explicit FileClock(std::string path);
+  UnixMillis NowMs() const override;
+  // Reads the file now; false when it holds no time.
+  bool Reload() const;
+
+ private:
+  std::string path_;
+  mutable std::atomic<UnixMillis> now_{0};
+  mutable std::atomic<int64_t> read_at_steady_ms_{INT64_MIN};
 };
 
 }  // namespace mezhved

@@ -1,4 +1,5 @@
-// Names that the gateway and its clients must agree on byte for byte: gRPC metadata keys (docs/API.md).
+// Names that the gateway and its clients must agree on byte for byte: gRPC metadata keys and the gateway's own
+// sender code (docs/API.md).
 #pragma once
 
 namespace mezhved::wire {
@@ -8,5 +9,8 @@ inline constexpr char kOrganisationHeader[] = "x-mezhved-organisation";
 inline constexpr char kOperatorHeader[] = "x-mezhved-operator";
 // Every error status carries its stable code in this trailing metadata key.
 inline constexpr char kErrorCodeTrailer[] = "mezhved-error-code";
+// The sender code of the gateway's own messages (deadline notices) and the actor of its own history events. No
+// participant may have it as its code (gateway/config.cc).
+inline constexpr char kGatewaySender[] = "gateway";
 
 }  // namespace mezhved::wire

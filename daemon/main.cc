@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "adapters/grpc/server.h"
@@ -29,6 +30,7 @@ struct Flags {
   std::string operator_listen;
   std::string log_level;
   std::string ready_file;
+  std::string clock_file;  // tests and drills: "now" from this file instead of the system clock
 };
 
 void ApplyFlags(const Flags& flags, config::v1::GatewayConfig* config) {
@@ -101,6 +103,16 @@ Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageS
   return Status::Ok();
 }
 
+// The system clock, or with --clock-file a simulated one that tests and drills move by rewriting the file.
+std::unique_ptr<Clock> MakeClock(const Flags& flags) {
+  if (flags.clock_file.empty()) {
+    return std::make_unique<SystemClock>();
+  }
+  spdlog::warn("time is read from {} (--clock-file), not from the system clock: for tests and drills only",
+               flags.clock_file);
+  return std::make_unique<FileClock>(flags.clock_file);
+}
+
 int WaitForStopSignal(const sigset_t& signals) {
   int signal_number = 0;
   sigwait(&signals, &signal_number);
@@ -145,7 +157,8 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     spdlog::critical("cannot open the store: {}", store.status().ToString());
     return 1;
   }
-  SystemClock clock;
+  const std::unique_ptr<Clock> clock_owner = MakeClock(flags);
+  const Clock& clock = *clock_owner;
   if (Status recorded = RecordAgreements(config, **store, clock); !recorded.ok()) {
     spdlog::critical("cannot record the agreements in the store: {}", recorded.ToString());
     return 1;
@@ -192,6 +205,8 @@ int Main(int argc, char** argv) {
   app.add_option("--operator-listen", flags.operator_listen, "overrides operator_api.address (host:port)");
   app.add_option("--log-level", flags.log_level, "overrides logging.level");
   app.add_option("--ready-file", flags.ready_file, "write the bound addresses here as JSON once serving");
+  app.add_option("--clock-file", flags.clock_file,
+                 "tests and drills only: read the current time (Unix milliseconds) from this file");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals in every thread; the main thread waits for them with sigwait.

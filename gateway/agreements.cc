@@ -117,4 +117,10 @@ StatusOr<const config::v1::Agreement*> AgreementRegistry::Authorize(std::string_
                       "request.authority.code", "AUTHORITY_NOT_AGREED", "not listed in the agreement");
 }
 
+const config::v1::Agreement* AgreementRegistry::Find(std::string_view id) const {
+  const auto found = std::find_if(agreements_.begin(), agreements_.end(),
+                                  [id](const auto& agreement) { return agreement.id() == id; });
+  return found == agreements_.end() ? nullptr : &*found;
+}
+
 }  // namespace mezhved::gateway

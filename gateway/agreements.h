@@ -39,6 +39,9 @@ class AgreementRegistry {
                                                    std::string_view information_type, std::string_view authority_code,
                                                    DayNumber day) const;
 
+  // The agreement with this id, or nullptr.
+  const config::v1::Agreement* Find(std::string_view id) const;
+
   const std::vector<config::v1::Agreement>& agreements() const { return agreements_; }
 
  private:

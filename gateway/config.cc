@@ -21,6 +21,7 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "common/wire_names.h"
 #include "gateway/agreements.h"
 
 namespace mezhved::gateway {
@@ -234,6 +235,9 @@ constexpr NumericSetting kNumericSettings[] = {
     MEZHVED_NUMERIC_SETTING(limits,   max_message_bytes,        4194304, 4096, 67108864),
     MEZHVED_NUMERIC_SETTING(limits,   max_payload_bytes,        1048576, 1,    67108864),  // and <= max_message_bytes
     MEZHVED_NUMERIC_SETTING(calendar, working_day_end_minutes,  1080,    1,    1440),
+    MEZHVED_NUMERIC_SETTING(deadlines, due_soon_working_days,   1,       1,    10),
+    MEZHVED_NUMERIC_SETTING(deadlines, scan_interval_ms,        1000,    10,   60000),
+    MEZHVED_NUMERIC_SETTING(deadlines, max_notices_per_scan,    1000,    1,    10000),
 };
 // clang-format on
 
@@ -251,6 +255,7 @@ constexpr std::string_view kRequired = "REQUIRED";
 constexpr std::string_view kOutOfRange = "OUT_OF_RANGE";
 constexpr std::string_view kMalformed = "MALFORMED";
 constexpr std::string_view kDuplicate = "DUPLICATE";
+constexpr std::string_view kReserved = "RESERVED";
 constexpr std::string_view kUnknownReference = "UNKNOWN_REFERENCE";
 constexpr std::string_view kCycle = "CYCLE";
 constexpr std::string_view kNotLoopback = "NOT_LOOPBACK";
@@ -519,6 +524,8 @@ void CheckParticipantCodes(const GatewayConfig& config, Violations* violations) 
       violations->Add(path, kRequired, "every agency and organisation needs a code");
     } else if (!IsWellFormedCode(code)) {
       violations->Add(path, kMalformed, "\"" + code + "\" must be 1..64 characters of A-Z a-z 0-9 . _ -");
+    } else if (code == wire::kGatewaySender) {
+      violations->Add(path, kReserved, "\"" + code + "\" names the gateway itself in notices and histories");
     } else if (auto [it, inserted] = first_use.emplace(code, path); !inserted) {
       violations->Add(path, kDuplicate, "\"" + code + "\" is already used by " + it->second);
     }

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "gateway/lifecycle.h"
+#include "gateway/reports.h"
 
 namespace mezhved::gateway {
 namespace {
@@ -125,8 +126,9 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
   }
   *status.mutable_information_type() = record.information_type;
   status.set_channel(record.message.channel());
-  if (record.message.has_answer_due_at()) {
-    *status.mutable_answer_due_at() = record.message.answer_due_at();
+  status.set_deadline_status(record.deadline_status);
+  if (record.timers.due_at_ms != 0) {  // the current period, which a supplement may have restarted
+    *status.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(record.timers.due_at_ms);
   }
   if (record.message.has_received_at()) {
     *status.mutable_received_at() = record.message.received_at();
@@ -135,6 +137,8 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
     status.set_request_id(record.message.response().request_id());
   } else if (record.message.has_supplement()) {
     status.set_request_id(record.message.supplement().request_id());
+  } else if (record.message.has_notice()) {
+    status.set_request_id(record.message.notice().request_id());
   }
   for (const std::string& id : record.response_ids) {
     status.add_response_ids(id);
@@ -157,6 +161,7 @@ GatewaySettings GatewaySettings::FromConfig(const config::v1::GatewayConfig& con
   settings.max_wait_ms = delivery.max_wait_ms();
   settings.limits.max_payload_bytes = config.limits().max_payload_bytes();
   settings.xml_limits.max_bytes = config.limits().max_payload_bytes();
+  settings.deadlines = DeadlineSettings::FromConfig(config);
   // Room for the answer's own framing around the messages.
   constexpr uint64_t kAnswerOverhead = 16 << 10;
   settings.max_receive_bytes =
@@ -186,6 +191,9 @@ Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& sto
     : settings_(settings),
       rules_(std::move(rules)),
       participants_(*rules_.participants),
+      deadlines_(DeadlineInputs{rules_.participants, rules_.agreements, rules_.information_types, rules_.calendar,
+                                rules_.receipt_policy, rules_.working_day_end_minutes},
+                 settings_.deadlines),
       store_(store),
       clock_(clock) {}
 
@@ -234,9 +242,10 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
       return done(payload);
     }
   }
-  if (Status deadline = SetAnswerDeadline(**agreement, request, received_ms, message.message); !deadline.ok()) {
+  if (Status deadline = SetAnswerDeadline(**agreement, request, received_ms, message); !deadline.ok()) {
     return done(deadline);
   }
+  message.citizen_key = CitizenKey(request.citizen());
   message.content_digest = ContentDigest(request);
   message.information_type = request.information_type();
   message.agreement_id = (*agreement)->id();
@@ -249,32 +258,18 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
 }
 
 Status Gateway::SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
-                                  UnixMillis received_ms, v1::Message& message) const {
-  constexpr uint32_t kAnswerWorkingDays = 5;     // Altai 3.6; Kuzbass 5.7
-  constexpr uint32_t kProgressWorkingDays = 10;  // Leningrad 3.4
-  uint32_t working_days = agreement.answer_deadline_working_days();
-  if (working_days == 0) {
-    const v1::InformationTypeRef& ref = request.information_type();
-    const config::v1::InformationType* type = rules_.information_types->Find(ref.id(), ref.version());
-    const auto deadline_class = type == nullptr ? config::v1::DEADLINE_CLASS_UNSPECIFIED : type->deadline_class();
-    working_days = deadline_class == config::v1::DEADLINE_CLASS_ANSWER     ? kAnswerWorkingDays
-                   : deadline_class == config::v1::DEADLINE_CLASS_PROGRESS ? kProgressWorkingDays
-                                                                           : 0;  // referrals and reports
-  }
+                                  UnixMillis received_ms, store::NewMessage& message) const {
+  const uint32_t working_days = deadlines_.WorkingDaysFor(agreement, request.information_type());
   if (working_days == 0) {
     return Status::Ok();
   }
-  calendar::DeadlinePolicy policy;
-  const Agency* agency = participants_.AgencyOf(request.addressee_code());
-  policy.utc_offset_minutes = agency != nullptr ? agency->utc_offset_minutes : policy.utc_offset_minutes;
-  policy.receipt = rules_.receipt_policy;
-  policy.working_day_end_minutes = rules_.working_day_end_minutes;
-  StatusOr<UnixMillis> due = calendar::DueAt(*rules_.calendar, received_ms, static_cast<int>(working_days), policy);
-  if (!due.ok()) {
-    return due.status().Prefixed("the answer deadline of this request cannot be counted");
+  StatusOr<store::AnswerTimers> timers = deadlines_.TimersFor(request.addressee_code(), received_ms, working_days);
+  if (!timers.ok()) {
+    return timers.status().Prefixed("the answer deadline of this request cannot be counted");
   }
-  message.set_answer_working_days(working_days);
-  *message.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(*due);
+  message.timers = *timers;
+  message.message.set_answer_working_days(working_days);
+  *message.message.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(timers->due_at_ms);
   return Status::Ok();
 }
 
@@ -401,7 +396,11 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
 
   store_.AcceptResponse(
       std::move(message), request_id,
-      [caller, outcome](const store::RequestView& view) { return ApplyResponse(view, caller, outcome); },
+      [this, caller, outcome](const store::RequestView& view) -> StatusOr<store::RequestChange> {
+        StatusOr<v1::MessageState> next = ApplyResponse(view, caller, outcome);
+        MEZHVED_RETURN_IF_ERROR(next.status());
+        return store::RequestChange{*next, deadlines_.OnResponse(view.agreement_id, outcome), {}};
+      },
       OnAccepted(requester, std::move(done)));
 }
 
@@ -516,10 +515,18 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
 
   v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_SUPPLEMENT, caller, addressee);
   *envelope.mutable_supplement() = std::move(supplement);
+  const UnixMillis received_ms = TimeUtil::TimestampToMilliseconds(envelope.accepted_at());
 
   store_.AcceptResponse(
       std::move(message), request_id,
-      [caller](const store::RequestView& view) { return ApplySupplement(view, caller); },
+      [this, caller, received_ms](const store::RequestView& view) -> StatusOr<store::RequestChange> {
+        StatusOr<v1::MessageState> next = ApplySupplement(view, caller);
+        MEZHVED_RETURN_IF_ERROR(next.status());
+        StatusOr<store::RequestChange> change = deadlines_.OnSupplement(view, received_ms);
+        MEZHVED_RETURN_IF_ERROR(change.status());
+        change->state = *next;
+        return change;
+      },
       OnAccepted(addressee, std::move(done)));
 }
 
@@ -799,6 +806,10 @@ void Gateway::RunHousekeeping() {
   for (WaiterPtr& waiter : finished) {
     waiter->Finish(v1::ReceiveResponse());
   }
+  if (now >= next_deadline_scan_ms_ && !deadline_scan_running_.exchange(true)) {
+    next_deadline_scan_ms_ = now + settings_.deadlines.scan_interval_ms;
+    FireDeadlineTimers([this](const StatusOr<uint32_t>&) { deadline_scan_running_ = false; });
+  }
   store_.SweepExpiredLeases(now, settings_.max_attempts, [this](StatusOr<store::SweepOutcome> swept) {
     if (!swept.ok()) {
       return;  // the store reports its own failure to every later call
@@ -807,6 +818,75 @@ void Gateway::RunHousekeeping() {
       WakeWaiters(recipient);
     }
   });
+}
+
+void Gateway::FireDeadlineTimers(std::function<void(StatusOr<uint32_t>)> done) {
+  ContinueDeadlineScan(clock_.NowMs(), 0, std::move(done));
+}
+
+// One store write fires at most max_notices_per_scan timers; the next one follows at once while more are due, so a
+// backlog (after a long stop) drains without holding up other writes for long.
+void Gateway::ContinueDeadlineScan(UnixMillis now, uint32_t fired_so_far,
+                                   std::function<void(StatusOr<uint32_t>)> done) {
+  store_.FireDueTimers(
+      now, settings_.deadlines.max_notices_per_scan,
+      [this, now](const store::FiredTimer& timer) { return deadlines_.Notices(timer, now); },
+      [this, now, fired_so_far, done = std::move(done)](StatusOr<store::TimerSweep> sweep) mutable {
+        if (!sweep.ok()) {
+          return done(sweep.status());
+        }
+        for (const std::string& recipient : sweep->recipients_with_ready) {
+          WakeWaiters(recipient);
+        }
+        const uint32_t fired = fired_so_far + sweep->fired;
+        if (sweep->more) {
+          return ContinueDeadlineScan(now, fired, std::move(done));
+        }
+        done(fired);
+      });
+}
+
+StatusOr<v1::ListOverdueResponse> Gateway::ListOverdue(const v1::ListOverdueRequest& request) const {
+  constexpr uint32_t kDefaultPageSize = 50;
+  StatusOr<store::OverduePage> page =
+      store_.ListOverdue(request.page_size() == 0 ? kDefaultPageSize : request.page_size(), request.page_token());
+  MEZHVED_RETURN_IF_ERROR(page.status());
+  const UnixMillis now = clock_.NowMs();
+  v1::ListOverdueResponse response;
+  for (const store::OverdueRequest& overdue : page->requests) {
+    const store::MessageSummary& summary = overdue.request;
+    v1::OverdueRequest* item = response.add_requests();
+    item->set_message_id(summary.id.ToString());
+    item->set_requester_code(summary.sender_code);
+    item->set_addressee_code(summary.recipient_code);
+    item->set_addressee_name(NameOf(summary.recipient_code));
+    if (const Agency* agency = participants_.AgencyOf(summary.recipient_code)) {
+      item->set_agency_code(agency->code);
+    }
+    *item->mutable_information_type() = summary.information_type;
+    item->set_state(summary.state);
+    *item->mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(summary.accepted_at_ms);
+    *item->mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(overdue.due_at_ms);
+    item->set_working_days_late(deadlines_.WorkingDaysLate(summary.recipient_code, overdue.due_at_ms, now));
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+StatusOr<v1::GetReportResponse> Gateway::GetReport(const v1::GetReportRequest& request) const {
+  StatusOr<ReportPeriod> period = ParseReportPeriod(request.period());
+  MEZHVED_RETURN_IF_ERROR(period.status());
+  ComplianceReportBuilder builder(participants_, *rules_.information_types, *rules_.calendar, *period, clock_.NowMs());
+  MEZHVED_RETURN_IF_ERROR(store_.VisitRequestsReceived(
+      builder.ScanFromMs(), builder.ScanToMs(), [&builder](const store::RequestFacts& facts) { builder.Add(facts); }));
+  v1::GetReportResponse response;
+  *response.mutable_report() = builder.Finish();
+  if (request.format() == v1::REPORT_FORMAT_CSV) {
+    response.set_exported(ReportCsv(response.report()));
+  } else if (request.format() == v1::REPORT_FORMAT_JSON) {
+    response.set_exported(ReportJson(response.report()));
+  }
+  return response;
 }
 
 void Gateway::BeginShutdown() {

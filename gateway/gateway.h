@@ -22,6 +22,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "gateway/agreements.h"
+#include "gateway/deadlines.h"
 #include "gateway/information_types.h"
 #include "gateway/participants.h"
 #include "gateway/validation.h"
@@ -49,6 +50,7 @@ struct GatewaySettings {
   uint64_t max_receive_bytes = 4 << 20;
   ValidationLimits limits;
   xml::XmlLimits xml_limits;  // for payloads; max_bytes is limits.max_payload_bytes
+  DeadlineSettings deadlines;
 
   static GatewaySettings FromConfig(const config::v1::GatewayConfig& config);
 };
@@ -109,12 +111,19 @@ class Gateway {
   StatusOr<v1::ListAgreementsResponse> ListAgreements(const v1::ListAgreementsRequest& request) const;
   // Messages refused at the door, newest first.
   StatusOr<v1::ListRejectionsResponse> ListRejections(const v1::ListRejectionsRequest& request) const;
+  // Requests past their answer deadline, the longest overdue first, naming the late party.
+  StatusOr<v1::ListOverdueResponse> ListOverdue(const v1::ListOverdueRequest& request) const;
+  // Deadline compliance for a period, from the stored history (gateway/reports.h).
+  StatusOr<v1::GetReportResponse> GetReport(const v1::GetReportRequest& request) const;
 
   // --- upkeep ---
 
   // One pass of housekeeping: ends leases (dead-lettering exhausted messages) and answers long polls whose wait
   // is over or whose caller went away. The daemon runs it on a timer; tests call it after moving a ManualClock.
   void RunHousekeeping();
+  // Fires the answer-deadline timers due now (gateway/deadlines.h), as many store writes as it takes, and then
+  // calls `done` with the number fired. RunHousekeeping calls it every deadlines.scan_interval_ms.
+  void FireDeadlineTimers(std::function<void(StatusOr<uint32_t>)> done);
   // Answers every waiting Receive with what it has (nothing); from then on new sends and receives are
   // refused with UNAVAILABLE (acks are still taken), so that the calls in flight drain.
   void BeginShutdown();
@@ -145,7 +154,7 @@ class Gateway {
   // answers, 10 for progress answers; Altai 3.6, Kuzbass 5.7, Leningrad 3.4), 0 when no answer is due, and the
   // instant the period ends in the addressee's local time. NO_CALENDAR when a year is missing.
   Status SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
-                           UnixMillis received_ms, v1::Message& message) const;
+                           UnixMillis received_ms, store::NewMessage& message) const;
   void CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
                             Done<v1::SendResult> done);
   // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.
@@ -155,8 +164,15 @@ class Gateway {
   const GatewaySettings settings_;
   const Rules rules_;
   const ParticipantRegistry& participants_;  // *rules_.participants, the most used
+  const AnswerDeadlines deadlines_;
   store::MessageStore& store_;
   const Clock& clock_;
+
+  // The deadline scan: when the next one is due, and whether one is under way. Housekeeping thread only, but the
+  // flag is cleared by the store thread.
+  UnixMillis next_deadline_scan_ms_ = 0;
+  std::atomic<bool> deadline_scan_running_{false};
+  void ContinueDeadlineScan(UnixMillis now, uint32_t fired_so_far, std::function<void(StatusOr<uint32_t>)> done);
 
   std::mutex waiters_mutex_;
   std::atomic<bool> shutting_down_{false};

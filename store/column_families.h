@@ -19,11 +19,14 @@ enum class ColumnFamily : size_t {
   kIdempotency,  // sender '\0' idempotency key -> IdempotencyRecord
   kRejections,   // BE64(at_ms) BE64(sequence) -> v1::Rejection, append-only
   kAgreements,   // agreement id '\0' BE32(version) -> AgreementVersion, append-only
+  kTimers,       // BE64(fire_at_ms) id16 event -> empty: the deadline timers still to fire
+  kOverdue,      // BE64(due_at_ms) id16 -> empty: requests past their deadline whose clock runs
+  kRequests,     // BE64(received_at_ms) id16 -> RequestReportEntry: every request, for the reports
 };
 
-inline constexpr std::array<std::string_view, 10> kColumnFamilyNames = {
-    "default",      "meta",    "messages",    "states",     "queues",
-    "dead_letters", "history", "idempotency", "rejections", "agreements",
+inline constexpr std::array<std::string_view, 13> kColumnFamilyNames = {
+    "default",     "meta",       "messages",   "states", "queues",  "dead_letters", "history",
+    "idempotency", "rejections", "agreements", "timers", "overdue", "requests",
 };
 
 inline constexpr size_t kColumnFamilyCount = kColumnFamilyNames.size();
@@ -34,7 +37,6 @@ constexpr std::string_view ColumnFamilyName(ColumnFamily family) {
   return kColumnFamilyNames[ColumnFamilyIndex(family)];
 }
 
-static_assert(ColumnFamilyIndex(ColumnFamily::kAgreements) + 1 == kColumnFamilyCount,
-              "every column family needs a name");
+static_assert(ColumnFamilyIndex(ColumnFamily::kRequests) + 1 == kColumnFamilyCount, "every column family needs a name");
 
 }  // namespace mezhved::store

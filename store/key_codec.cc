@@ -136,6 +136,44 @@ std::string RejectionKey(UnixMillis at_ms, uint64_t sequence) {
   return key;
 }
 
+std::string TimerBound(UnixMillis at_ms) { return EncodeBigEndian64(static_cast<uint64_t>(at_ms)); }
+
+std::string TimerKey(UnixMillis fire_at_ms, const MessageId& id, uint8_t event) {
+  std::string key = TimerBound(fire_at_ms);
+  key.reserve(kTimerKeySize);
+  key.append(id.bytes());
+  key.push_back(static_cast<char>(event));
+  return key;
+}
+
+std::optional<TimerKeyParts> DecodeTimerKey(std::string_view key) {
+  if (key.size() != kTimerKeySize) {
+    return std::nullopt;
+  }
+  const std::optional<InstantIdKeyParts> head = DecodeInstantIdKey(key.substr(0, kInstantIdKeySize));
+  if (!head) {
+    return std::nullopt;
+  }
+  return TimerKeyParts{head->at_ms, head->id, static_cast<uint8_t>(key.back())};
+}
+
+std::string InstantIdKey(UnixMillis at_ms, const MessageId& id) {
+  std::string key = EncodeBigEndian64(static_cast<uint64_t>(at_ms));
+  key.append(id.bytes());
+  return key;
+}
+
+std::optional<InstantIdKeyParts> DecodeInstantIdKey(std::string_view key) {
+  if (key.size() != kInstantIdKeySize) {
+    return std::nullopt;
+  }
+  const std::optional<MessageId> id = MessageId::FromBytes(key.substr(8));
+  if (!id) {
+    return std::nullopt;
+  }
+  return InstantIdKeyParts{static_cast<UnixMillis>(*DecodeBigEndian64(key.substr(0, 8))), *id};
+}
+
 std::string AgreementKey(std::string_view agreement_id, uint32_t version) {
   std::string key = AgreementPrefix(agreement_id);
   AppendBigEndian32(&key, version);
@@ -158,8 +196,8 @@ std::string EncodeKeyToken(std::string_view key) {
   return token;
 }
 
-std::optional<std::string> DecodeKeyToken(std::string_view token) {
-  if (token.size() != kRejectionKeySize * 2) {
+std::optional<std::string> DecodeKeyToken(std::string_view token, size_t key_size) {
+  if (token.size() != key_size * 2) {
     return std::nullopt;
   }
   std::string key;

@@ -58,9 +58,31 @@ std::string RejectionKey(UnixMillis at_ms, uint64_t sequence);
 std::string AgreementKey(std::string_view agreement_id, uint32_t version);
 std::string AgreementPrefix(std::string_view agreement_id);
 
-// Page tokens of the rejection log: the hex of the last key returned.
+// "timers": BE64(fire_at_ms) id16 event(1 byte, v1::DeadlineEvent): by the instant they fire.
+inline constexpr size_t kTimerKeySize = 8 + 16 + 1;
+std::string TimerKey(UnixMillis fire_at_ms, const MessageId& id, uint8_t event);
+// BE64(at_ms): the first possible timer key of that instant, a bound for seeks.
+std::string TimerBound(UnixMillis at_ms);
+struct TimerKeyParts {
+  UnixMillis fire_at_ms = 0;
+  MessageId id;
+  uint8_t event = 0;
+};
+std::optional<TimerKeyParts> DecodeTimerKey(std::string_view key);
+
+// "overdue" and "requests": BE64(instant) id16, by the instant (the end of the period; the receipt).
+inline constexpr size_t kInstantIdKeySize = 8 + 16;
+std::string InstantIdKey(UnixMillis at_ms, const MessageId& id);
+struct InstantIdKeyParts {
+  UnixMillis at_ms = 0;
+  MessageId id;
+};
+std::optional<InstantIdKeyParts> DecodeInstantIdKey(std::string_view key);
+
+// Page tokens of the rejection log and the overdue list: the hex of the last key returned, which must be
+// `key_size` bytes long.
 std::string EncodeKeyToken(std::string_view key);
-std::optional<std::string> DecodeKeyToken(std::string_view token);
+std::optional<std::string> DecodeKeyToken(std::string_view token, size_t key_size = kRejectionKeySize);
 
 // ListQueue page tokens: the last sequence returned, as 16 lowercase hex digits. Opaque to clients.
 std::string EncodePageToken(uint64_t last_sequence);

@@ -26,6 +26,13 @@ namespace mezhved::store {
 template <typename T>
 using Done = std::function<void(StatusOr<T>)>;
 
+// The answer deadline of a request, as the core counted it (gateway/deadlines.h): the instants the store's timers
+// fire at. due_at_ms == 0: no answer is due and no timer is kept.
+struct AnswerTimers {
+  UnixMillis due_soon_at_ms = 0;  // the due-soon notice; 0: none
+  UnixMillis due_at_ms = 0;       // the end of the period: the overdue notice
+};
+
 // A message the core has validated and wants stored. message.message_id, kind, sender_code, recipient_code,
 // accepted_at and body are filled in by the core.
 struct NewMessage {
@@ -37,6 +44,9 @@ struct NewMessage {
   // Who the ACCEPTED history event names (default: the sender) and its note, e.g. an operator registering paper.
   std::string accepted_by;
   std::string accepted_note;
+  // Requests: the answer deadline's timers, and a digest telling citizens apart for the reports.
+  AnswerTimers timers;
+  std::string citizen_key;
 };
 
 struct AcceptOutcome {
@@ -50,8 +60,47 @@ struct AcceptOutcome {
 struct RequestView {
   const v1::Message& request;
   v1::MessageState state;
+  const std::string& agreement_id;
+  v1::DeadlineStatus deadline_status;
 };
-using RequestTransition = std::function<StatusOr<v1::MessageState>(const RequestView& request)>;
+
+// What a response does to the request's answer clock.
+enum class ClockChange {
+  kKeep,     // the period runs on
+  kStop,     // the clock stops: the timers are dropped (history: DEADLINE_EVENT_STOPPED)
+  kRestart,  // a new period with RequestChange::restarted (history: DEADLINE_EVENT_RESTARTED)
+};
+
+struct RequestChange {
+  v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
+  ClockChange clock = ClockChange::kKeep;
+  AnswerTimers restarted;  // kRestart only
+
+  // A new state with the clock as it is.
+  static RequestChange StateOnly(v1::MessageState state) {
+    RequestChange change;
+    change.state = state;
+    return change;
+  }
+};
+using RequestTransition = std::function<StatusOr<RequestChange>(const RequestView& request)>;
+
+// A deadline timer that fired: the request, which event, and the end of its period.
+struct FiredTimer {
+  const v1::Message& request;
+  v1::DeadlineEvent event;  // DUE_SOON or OVERDUE
+  UnixMillis due_at_ms;
+};
+// The notices a fired timer sends, decided by the core (gateway/deadlines.h); each is stored and queued like any
+// new message (message_id, kind, parties and accepted_at filled in). Runs on the store thread inside the atomic
+// update; it must not block.
+using NoticeBuilder = std::function<std::vector<v1::Message>(const FiredTimer& timer)>;
+
+struct TimerSweep {
+  uint32_t fired = 0;                              // timers that sent their notices
+  std::vector<std::string> recipients_with_ready;  // queues that got a notice
+  bool more = false;                               // max_timers were fired and more are due
+};
 
 struct LeaseOptions {
   uint32_t max_messages = 1;
@@ -90,6 +139,9 @@ struct MessageRecord {
   UnixMillis lease_until_ms = 0;  // non-zero while DELIVERED
   std::vector<std::string> response_ids;
   std::vector<v1::HistoryEvent> history;
+  // Requests with an answer due: the deadline's status and the current period's timers.
+  v1::DeadlineStatus deadline_status = v1::DEADLINE_STATUS_UNSPECIFIED;
+  AnswerTimers timers;
 };
 
 struct QueueStat {
@@ -115,6 +167,7 @@ struct MessageSummary {
   v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
   v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
   std::string sender_code;
+  std::string recipient_code;
   v1::InformationTypeRef information_type;
   UnixMillis accepted_at_ms = 0;
   uint32_t attempts = 0;
@@ -143,6 +196,30 @@ struct MessagePage {
   std::vector<MessageSummary> messages;
   std::string next_page_token;  // empty on the last page
 };
+
+struct OverdueRequest {
+  MessageSummary request;
+  UnixMillis due_at_ms = 0;
+};
+
+struct OverduePage {
+  std::vector<OverdueRequest> requests;  // the longest overdue first
+  std::string next_page_token;           // empty on the last page
+};
+
+// What the reports need of one request: the facts fixed at acceptance and its history.
+struct RequestFacts {
+  MessageId id;
+  std::string requester_code;
+  std::string addressee_code;
+  v1::InformationTypeRef information_type;
+  UnixMillis received_at_ms = 0;
+  uint32_t answer_working_days = 0;  // 0: no answer due
+  UnixMillis due_at_ms = 0;          // the end of the first period
+  std::string citizen_key;
+  std::vector<v1::HistoryEvent> history;
+};
+using RequestVisitor = std::function<void(const RequestFacts& request)>;
 
 class MessageStore {
  public:
@@ -178,6 +255,13 @@ class MessageStore {
   // leases made messages ready again.
   virtual void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) = 0;
 
+  // Fires the deadline timers due at now_ms, earliest first, up to max_timers: for each, atomically with deleting
+  // the timer, the request's deadline status moves on (DUE_SOON, or OVERDUE, which also lists it among the
+  // overdue requests), its history gets the event, and the notices `build` returns are stored and queued. So each
+  // event is sent exactly once, whatever restarts happen. A due-soon timer of a request already past its end
+  // sends nothing. Timers of stopped clocks were deleted with the stop.
+  virtual void FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeBuilder build, Done<TimerSweep> done) = 0;
+
   // Appends a history event to a message without changing its state (the event's state is set to the current
   // one): something happened to it that its history must show. NOT_FOUND for an unknown id.
   virtual void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) = 0;
@@ -198,6 +282,10 @@ class MessageStore {
   virtual StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const = 0;
   virtual std::vector<QueueStat> QueueStats() const = 0;
   virtual StatusOr<MessagePage> ListQueue(const ListQuery& query) const = 0;
+  // Requests whose period ended without a final answer and whose clock still runs, the longest overdue first.
+  virtual StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const = 0;
+  // Calls `visit` for every request received in [from_ms, to_ms), in order of receipt, with its history.
+  virtual Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const = 0;
 };
 
 }  // namespace mezhved::store

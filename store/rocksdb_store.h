@@ -54,6 +54,7 @@ class RocksDbStore final : public MessageStore {
                Done<std::vector<RequeueItem>> done) override;
   void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) override;
 
+  void FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeBuilder build, Done<TimerSweep> done) override;
   void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
   void RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,
@@ -64,6 +65,8 @@ class RocksDbStore final : public MessageStore {
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const override;
   std::vector<QueueStat> QueueStats() const override;
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const override;
+  StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const override;
+  Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const override;
 
  private:
   class Impl;

@@ -200,4 +200,22 @@ grpc::ServerUnaryReactor* OperatorService::ListRejections(grpc::CallbackServerCo
                        });
 }
 
+grpc::ServerUnaryReactor* OperatorService::ListOverdue(grpc::CallbackServerContext* context,
+                                                       const v1::ListOverdueRequest* request,
+                                                       v1::ListOverdueResponse* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.ListOverdue(*request));
+                       });
+}
+
+grpc::ServerUnaryReactor* OperatorService::GetReport(grpc::CallbackServerContext* context,
+                                                     const v1::GetReportRequest* request,
+                                                     v1::GetReportResponse* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.GetReport(*request));
+                       });
+}
+
 }  // namespace mezhved::adapters::grpc_api

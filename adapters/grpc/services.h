@@ -83,6 +83,10 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
   grpc::ServerUnaryReactor* ListRejections(grpc::CallbackServerContext* context,
                                            const v1::ListRejectionsRequest* request,
                                            v1::ListRejectionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListOverdue(grpc::CallbackServerContext* context, const v1::ListOverdueRequest* request,
+                                        v1::ListOverdueResponse* response) override;
+  grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context, const v1::GetReportRequest* request,
+                                      v1::GetReportResponse* response) override;
 
  private:
   auto OperatorOf() const {

@@ -8,6 +8,7 @@
 #include <future>
 
 #include "store/rocksdb_store.h"
+#include "tests/gateway/core_fixture.h"
 #include "tests/support/envelopes.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,99 +20,7 @@ using testing::kSocialDept;
 using testing::kSocialDept2;
 using testing::kZags;
 
-constexpr UnixMillis kStart = 1'795'500'000'000;  // 2026-11-24
-
-template <typename T>
-StatusOr<T> Await(const std::function<void(Done<T>)>& call) {
-  auto promise = std::make_shared<std::promise<StatusOr<T>>>();
-  std::future<StatusOr<T>> future = promise->get_future();
-  call([promise](StatusOr<T> result) { promise->set_value(std::move(result)); });
-  REQUIRE(future.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
-  return future.get();
-}
-
-class CoreFixture {
- public:
-  CoreFixture() : clock_(kStart) {
-    store::RocksDbStoreOptions options;
-    options.data_dir = (dir_ / "data").string();
-    auto opened = store::RocksDbStore::Open(options);
-    REQUIRE(opened.ok());
-    store_ = std::move(*opened);
-    config::v1::GatewayConfig config = testing::SmallRegionConfig(options.data_dir);
-    participants_ = std::make_shared<const ParticipantRegistry>(ParticipantRegistry::FromConfig(config));
-    GatewaySettings settings;
-    settings.lease_ms = 30000;
-    settings.max_attempts = 3;
-    settings.max_wait_ms = 60000;
-    settings.limits.max_payload_bytes = 8192;
-    settings.xml_limits.max_bytes = 8192;
-    auto types = InformationTypeRegistry::Load(std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto");
-    REQUIRE(types.ok());
-    auto production_calendar =
-        calendar::ProductionCalendar::Load(std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal", {});
-    REQUIRE(production_calendar.ok());
-    Rules rules;
-    rules.participants = participants_;
-    rules.agreements = std::make_shared<const AgreementRegistry>(config, *participants_);
-    rules.information_types = std::move(*types);
-    rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
-    gateway_ = std::make_unique<Gateway>(settings, std::move(rules), *store_, clock_);
-  }
-
-  StatusOr<v1::SendResult> Send(const std::string& from, const std::string& to, const std::string& key) {
-    return Await<v1::SendResult>(
-        [&](Done<v1::SendResult> done) { gateway_->SendRequest(from, key, testing::ValidRequest(from, to), done); });
-  }
-  StatusOr<v1::SendResult> Respond(const std::string& from, v1::ResponseEnvelope response, const std::string& key) {
-    return Await<v1::SendResult>(
-        [&](Done<v1::SendResult> done) { gateway_->SendResponse(from, key, std::move(response), done); });
-  }
-  std::vector<v1::Message> Receive(const std::string& caller, uint32_t max = 10) {
-    v1::ReceiveRequest request;
-    request.set_max_messages(max);
-    auto received = Await<v1::ReceiveResponse>(
-        [&](Done<v1::ReceiveResponse> done) { gateway_->Receive(caller, request, nullptr, done); });
-    REQUIRE(received.ok());
-    return {received->messages().begin(), received->messages().end()};
-  }
-  std::vector<v1::AckOutcome> Ack(const std::string& caller, const std::vector<std::string>& ids) {
-    v1::AckRequest request;
-    for (const std::string& id : ids) request.add_message_ids(id);
-    auto acked = Await<v1::AckResponse>([&](Done<v1::AckResponse> done) { gateway_->Ack(caller, request, done); });
-    REQUIRE(acked.ok());
-    std::vector<v1::AckOutcome> outcomes;
-    for (const auto& result : acked->results()) outcomes.push_back(result.outcome());
-    return outcomes;
-  }
-  // Housekeeping's store work is asynchronous; the store applies mutations in order, so once a later mutation
-  // (a lease on an empty queue) has answered, the sweep is committed.
-  void Housekeep() {
-    gateway_->RunHousekeeping();
-    REQUIRE(Receive("HEALTH-MIN").empty());
-  }
-  v1::QueueSummary QueueOf(const std::string& recipient) {
-    const v1::ListQueuesResponse queues = gateway_->ListQueues();
-    for (const v1::QueueSummary& queue : queues.queues()) {
-      if (queue.recipient_code() == recipient) return queue;
-    }
-    FAIL("no queue for " << recipient);
-    return {};
-  }
-  std::vector<v1::MessageState> History(const std::string& caller, const std::string& id) {
-    auto status = gateway_->GetStatus(caller, id);
-    REQUIRE(status.ok());
-    std::vector<v1::MessageState> states;
-    for (const auto& event : status->history()) states.push_back(event.state());
-    return states;
-  }
-
-  testing::TempDir dir_;
-  ManualClock clock_;
-  std::unique_ptr<store::RocksDbStore> store_;
-  std::shared_ptr<const ParticipantRegistry> participants_;
-  std::unique_ptr<Gateway> gateway_;
-};
+using namespace test_fixture;  // NOLINT(google-build-using-namespace): the fixture is this file's vocabulary
 
 TEST_CASE_METHOD(CoreFixture, "a request travels to its addressee and its answer back", "[gateway]") {
   auto sent = Send(kSocialDept, kZags, "req-1");

@@ -16,9 +16,15 @@ v1::Message RequestTo(const std::string& recipient) {
 
 ErrorCode CodeOf(const StatusOr<v1::MessageState>& result) { return result.status().code(); }
 
+const std::string kAgreementId = "AGR-TEST-1";
+
+store::RequestView View(const v1::Message& request, v1::MessageState state) {
+  return {request, state, kAgreementId, v1::DEADLINE_STATUS_RUNNING};
+}
+
 TEST_CASE("each outcome moves a request to its state", "[lifecycle]") {
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
-  const store::RequestView delivered{request, v1::MESSAGE_STATE_DELIVERED};
+  const store::RequestView delivered = View(request, v1::MESSAGE_STATE_DELIVERED);
   CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData) == v1::MESSAGE_STATE_ANSWERED);
   CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kRefusal) == v1::MESSAGE_STATE_REFUSED);
   CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kCannotAnswer) ==
@@ -32,11 +38,11 @@ TEST_CASE("interim answers keep a request open; final answers close it", "[lifec
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
   for (auto open :
        {v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}) {
-    CHECK(ApplyResponse({request, open}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData).ok());
+    CHECK(ApplyResponse(View(request, open), "ZAGS-BARNAUL", v1::ResponseEnvelope::kData).ok());
     CHECK_FALSE(IsFinalRequestState(open));
   }
   for (auto closed : {v1::MESSAGE_STATE_ANSWERED, v1::MESSAGE_STATE_REFUSED, v1::MESSAGE_STATE_CANNOT_ANSWER}) {
-    CHECK(CodeOf(ApplyResponse({request, closed}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kInterim)) ==
+    CHECK(CodeOf(ApplyResponse(View(request, closed), "ZAGS-BARNAUL", v1::ResponseEnvelope::kInterim)) ==
           ErrorCode::kRequestClosed);
     CHECK(IsFinalRequestState(closed));
   }
@@ -44,31 +50,32 @@ TEST_CASE("interim answers keep a request open; final answers close it", "[lifec
 
 TEST_CASE("only the addressee answers, and only what it was given", "[lifecycle]") {
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
-  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_DELIVERED}, "HEALTH-CRH-1", v1::ResponseEnvelope::kData)) ==
-        ErrorCode::kNotAddressee);
-  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_ACCEPTED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData)) ==
+  CHECK(CodeOf(ApplyResponse(View(request, v1::MESSAGE_STATE_DELIVERED), "HEALTH-CRH-1",
+                             v1::ResponseEnvelope::kData)) == ErrorCode::kNotAddressee);
+  CHECK(CodeOf(ApplyResponse(View(request, v1::MESSAGE_STATE_ACCEPTED), "ZAGS-BARNAUL", v1::ResponseEnvelope::kData)) ==
         ErrorCode::kNotDelivered);
-  CHECK(CodeOf(ApplyResponse({request, v1::MESSAGE_STATE_DEAD_LETTERED}, "ZAGS-BARNAUL",
+  CHECK(CodeOf(ApplyResponse(View(request, v1::MESSAGE_STATE_DEAD_LETTERED), "ZAGS-BARNAUL",
                              v1::ResponseEnvelope::kData)) == ErrorCode::kNotDelivered);
   v1::Message response = request;
   response.set_kind(v1::MESSAGE_KIND_RESPONSE);
-  CHECK(CodeOf(ApplyResponse({response, v1::MESSAGE_STATE_DELIVERED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData)) ==
-        ErrorCode::kNotARequest);
+  CHECK(CodeOf(ApplyResponse(View(response, v1::MESSAGE_STATE_DELIVERED), "ZAGS-BARNAUL",
+                             v1::ResponseEnvelope::kData)) == ErrorCode::kNotARequest);
 }
 
 TEST_CASE("only the requester supplements, and only when asked for a clarification (Kuzbass 5.5)", "[lifecycle]") {
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
-  CHECK(*ApplySupplement({request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}, "SOCPROT-BARNAUL") ==
+  CHECK(*ApplySupplement(View(request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED), "SOCPROT-BARNAUL") ==
         v1::MESSAGE_STATE_SUPPLEMENTED);
-  CHECK(CodeOf(ApplySupplement({request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}, "ZAGS-BARNAUL")) ==
+  CHECK(CodeOf(ApplySupplement(View(request, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED), "ZAGS-BARNAUL")) ==
         ErrorCode::kNotRequester);
   for (auto waiting : {v1::MESSAGE_STATE_DELIVERED, v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS,
                        v1::MESSAGE_STATE_SUPPLEMENTED}) {
-    CHECK(CodeOf(ApplySupplement({request, waiting}, "SOCPROT-BARNAUL")) == ErrorCode::kNotAwaitingClarification);
+    CHECK(CodeOf(ApplySupplement(View(request, waiting), "SOCPROT-BARNAUL")) == ErrorCode::kNotAwaitingClarification);
   }
-  CHECK(CodeOf(ApplySupplement({request, v1::MESSAGE_STATE_ANSWERED}, "SOCPROT-BARNAUL")) == ErrorCode::kRequestClosed);
+  CHECK(CodeOf(ApplySupplement(View(request, v1::MESSAGE_STATE_ANSWERED), "SOCPROT-BARNAUL")) ==
+        ErrorCode::kRequestClosed);
   // After the supplement the addressee answers as before.
-  CHECK(*ApplyResponse({request, v1::MESSAGE_STATE_SUPPLEMENTED}, "ZAGS-BARNAUL", v1::ResponseEnvelope::kData) ==
+  CHECK(*ApplyResponse(View(request, v1::MESSAGE_STATE_SUPPLEMENTED), "ZAGS-BARNAUL", v1::ResponseEnvelope::kData) ==
         v1::MESSAGE_STATE_ANSWERED);
 }
 

@@ -16,196 +16,17 @@
 #include "mezhved/store/v1/records.pb.h"
 #include "store/column_families.h"
 #include "store/key_codec.h"
+#include "tests/store/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
 namespace mezhved::store {
 namespace {
 
+using namespace test_fixture;  // NOLINT(google-build-using-namespace): the fixture is this file's vocabulary
+
 namespace api = ::mezhved::v1;
 using google::protobuf::util::TimeUtil;
 using Handles = std::vector<rocksdb::ColumnFamilyHandle*>;
-
-constexpr UnixMillis kStart = 1'700'000'000'000;
-constexpr std::string_view kRequester = "1027700000001";
-constexpr std::string_view kAddressee = "1027700000002";
-constexpr std::string_view kOther = "1027700000003";
-
-std::string CodeOf(const Status& status) { return std::string(ErrorCodeName(status.code())); }
-
-// Turns an asynchronous store call into a synchronous one: `call` receives the callback to pass on.
-template <typename T, typename Call>
-StatusOr<T> Await(Call call) {
-  std::promise<StatusOr<T>> promise;
-  std::future<StatusOr<T>> future = promise.get_future();
-  call([&promise](StatusOr<T> result) { promise.set_value(std::move(result)); });
-  return future.get();
-}
-
-NewMessage MakeRequest(std::string_view sender, std::string_view recipient, UnixMillis accepted_ms,
-                       std::string idempotency_key = "", std::string digest = "digest") {
-  NewMessage message;
-  message.message.set_message_id(MessageId::Generate(accepted_ms).ToString());
-  message.message.set_kind(api::MESSAGE_KIND_REQUEST);
-  message.message.set_sender_code(std::string(sender));
-  message.message.set_recipient_code(std::string(recipient));
-  *message.message.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(accepted_ms);
-  api::RequestEnvelope* request = message.message.mutable_request();
-  request->set_requester_code(std::string(sender));
-  request->set_addressee_code(std::string(recipient));
-  request->mutable_information_type()->set_id("zags.civil-status-record");
-  request->mutable_information_type()->set_version("1.0");
-  request->set_payload("<request/>");
-  message.idempotency_key = std::move(idempotency_key);
-  message.content_digest = std::move(digest);
-  message.information_type = request->information_type();
-  return message;
-}
-
-NewMessage MakeResponse(const MessageId& request_id, std::string_view responder, std::string_view requester,
-                        UnixMillis accepted_ms, std::string idempotency_key = "") {
-  NewMessage message;
-  message.message.set_message_id(MessageId::Generate(accepted_ms).ToString());
-  message.message.set_kind(api::MESSAGE_KIND_RESPONSE);
-  message.message.set_sender_code(std::string(responder));
-  message.message.set_recipient_code(std::string(requester));
-  *message.message.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(accepted_ms);
-  api::ResponseEnvelope* response = message.message.mutable_response();
-  response->set_request_id(request_id.ToString());
-  response->set_responder_code(std::string(responder));
-  response->set_requester_code(std::string(requester));
-  response->mutable_data()->set_payload("<answer/>");
-  message.idempotency_key = std::move(idempotency_key);
-  message.content_digest = "response-digest";
-  return message;
-}
-
-RequestTransition MoveTo(api::MessageState state) {
-  return [state](const RequestView&) -> StatusOr<api::MessageState> { return state; };
-}
-
-LeaseOptions LeaseAt(UnixMillis now_ms, uint32_t max_messages = 10, uint32_t max_attempts = 5,
-                     int64_t lease_ms = 1000) {
-  LeaseOptions options;
-  options.max_messages = max_messages;
-  options.now_ms = now_ms;
-  options.lease_ms = lease_ms;
-  options.max_attempts = max_attempts;
-  return options;
-}
-
-std::vector<std::string> IdsOf(const std::vector<api::Message>& messages) {
-  std::vector<std::string> ids;
-  ids.reserve(messages.size());
-  for (const api::Message& message : messages) {
-    ids.push_back(message.message_id());
-  }
-  return ids;
-}
-
-std::vector<std::string> IdsOf(const MessagePage& page) {
-  std::vector<std::string> ids;
-  ids.reserve(page.messages.size());
-  for (const MessageSummary& summary : page.messages) {
-    ids.push_back(summary.id.ToString());
-  }
-  return ids;
-}
-
-// A store in a fresh directory, with synchronous wrappers around the asynchronous calls.
-class TestStore {
- public:
-  explicit TestStore(uint32_t max_batch_operations = 1000) : max_batch_operations_(max_batch_operations) { Reopen(); }
-
-  std::string path() const { return (dir_ / "store").string(); }
-  RocksDbStore& store() { return *store_; }
-
-  void Reopen() {
-    store_.reset();
-    RocksDbStoreOptions options;
-    options.data_dir = path();
-    options.max_batch_operations = max_batch_operations_;
-    auto opened = RocksDbStore::Open(options);
-    REQUIRE(opened.ok());
-    store_ = std::move(opened).value();
-  }
-  void Destroy() { store_.reset(); }
-
-  StatusOr<AcceptOutcome> Accept(NewMessage message) {
-    return Await<AcceptOutcome>([&](Done<AcceptOutcome> done) { store_->Accept(std::move(message), std::move(done)); });
-  }
-  // Accepts and returns the id, failing the test on error.
-  MessageId MustAccept(NewMessage message) {
-    const StatusOr<AcceptOutcome> outcome = Accept(std::move(message));
-    REQUIRE(outcome.ok());
-    return outcome->id;
-  }
-  StatusOr<AcceptOutcome> AcceptResponse(NewMessage response, const MessageId& request_id,
-                                         RequestTransition transition) {
-    return Await<AcceptOutcome>([&](Done<AcceptOutcome> done) {
-      store_->AcceptResponse(std::move(response), request_id, std::move(transition), std::move(done));
-    });
-  }
-  StatusOr<std::vector<api::Message>> Lease(std::string_view recipient, LeaseOptions options) {
-    return Await<std::vector<api::Message>>(
-        [&](Done<std::vector<api::Message>> done) { store_->Lease(std::string(recipient), options, std::move(done)); });
-  }
-  std::vector<api::Message> MustLease(std::string_view recipient, LeaseOptions options) {
-    auto leased = Lease(recipient, options);
-    REQUIRE(leased.ok());
-    return std::move(leased).value();
-  }
-  std::vector<AckItem> MustAck(std::string_view recipient, std::vector<MessageId> ids, UnixMillis now_ms) {
-    auto acked = Await<std::vector<AckItem>>([&](Done<std::vector<AckItem>> done) {
-      store_->Ack(std::string(recipient), std::move(ids), now_ms, std::move(done));
-    });
-    REQUIRE(acked.ok());
-    return std::move(acked).value();
-  }
-  AckOutcome AckOne(std::string_view recipient, const MessageId& id, UnixMillis now_ms) {
-    const std::vector<AckItem> items = MustAck(recipient, {id}, now_ms);
-    REQUIRE(items.size() == 1);
-    CHECK(items[0].id == id);
-    return items[0].outcome;
-  }
-  std::vector<RequeueItem> MustRequeue(std::vector<MessageId> ids, std::string actor, UnixMillis now_ms) {
-    auto requeued = Await<std::vector<RequeueItem>>([&](Done<std::vector<RequeueItem>> done) {
-      store_->Requeue(std::move(ids), std::move(actor), now_ms, std::move(done));
-    });
-    REQUIRE(requeued.ok());
-    return std::move(requeued).value();
-  }
-  SweepOutcome MustSweep(UnixMillis now_ms, uint32_t max_attempts) {
-    auto swept = Await<SweepOutcome>(
-        [&](Done<SweepOutcome> done) { store_->SweepExpiredLeases(now_ms, max_attempts, std::move(done)); });
-    REQUIRE(swept.ok());
-    return std::move(swept).value();
-  }
-  MessageRecord MustGet(const MessageId& id) {
-    auto record = store_->Get(id);
-    REQUIRE(record.ok());
-    return std::move(record).value();
-  }
-  MessagePage MustList(const ListQuery& query) {
-    auto page = store_->ListQueue(query);
-    REQUIRE(page.ok());
-    return std::move(page).value();
-  }
-  // The recipient's entry in QueueStats; all zero (and no recipient_code) when it has none.
-  QueueStat StatOf(std::string_view recipient) {
-    for (const QueueStat& stat : store_->QueueStats()) {
-      if (stat.recipient_code == recipient) {
-        return stat;
-      }
-    }
-    return QueueStat{};
-  }
-  bool Listed(std::string_view recipient) { return !StatOf(recipient).recipient_code.empty(); }
-
- private:
-  testing::TempDir dir_;
-  uint32_t max_batch_operations_;
-  std::unique_ptr<RocksDbStore> store_;
-};
 
 // Holds the writer thread inside a callback so that the mutations submitted meanwhile form one group.
 class WriterGate {
@@ -501,10 +322,10 @@ TEST_CASE("a response moves its request, acknowledges it and is queued for the r
   NewMessage response = MakeResponse(request_id, kAddressee, kRequester, kStart + 20);
   const std::string response_text_id = response.message.message_id();
   const StatusOr<AcceptOutcome> outcome =
-      test.AcceptResponse(std::move(response), request_id, [&](const RequestView& view) -> StatusOr<api::MessageState> {
+      test.AcceptResponse(std::move(response), request_id, [&](const RequestView& view) -> StatusOr<RequestChange> {
         seen_state = view.state;
         seen_request_id = view.request.message_id();
-        return api::MESSAGE_STATE_ANSWERED;
+        return RequestChange::StateOnly(api::MESSAGE_STATE_ANSWERED);
       });
   REQUIRE(outcome.ok());
   CHECK(outcome->id.ToString() == response_text_id);
@@ -539,9 +360,9 @@ TEST_CASE("an interim response moves a request that was never leased out of the 
   // A second response finds the request in its new state.
   std::optional<api::MessageState> seen_state;
   const auto outcome = test.AcceptResponse(MakeResponse(request_id, kAddressee, kRequester, kStart + 3), request_id,
-                                           [&](const RequestView& view) -> StatusOr<api::MessageState> {
+                                           [&](const RequestView& view) -> StatusOr<RequestChange> {
                                              seen_state = view.state;
-                                             return api::MESSAGE_STATE_REFUSED;
+                                             return RequestChange::StateOnly(api::MESSAGE_STATE_REFUSED);
                                            });
   REQUIRE(outcome.ok());
   CHECK(seen_state == api::MESSAGE_STATE_IN_PROGRESS);
@@ -558,7 +379,7 @@ TEST_CASE("a refused transition stores nothing", "[store][response]") {
   const MessageId response_id = *MessageId::Parse(response.message.message_id());
   const StatusOr<AcceptOutcome> refused = test.AcceptResponse(
       std::move(response), request_id,
-      [](const RequestView&) -> StatusOr<api::MessageState> { return Status(ErrorCode::kRequestClosed, "closed"); });
+      [](const RequestView&) -> StatusOr<RequestChange> { return Status(ErrorCode::kRequestClosed, "closed"); });
   CHECK(CodeOf(refused.status()) == "REQUEST_CLOSED");
   CHECK(CodeOf(test.store().Get(response_id).status()) == "NOT_FOUND");
   const MessageRecord request = test.MustGet(request_id);
@@ -580,9 +401,9 @@ TEST_CASE("a duplicate response returns the original without running the transit
   TestStore test;
   const MessageId request_id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
   int transitions = 0;
-  const auto counting = [&](const RequestView&) -> StatusOr<api::MessageState> {
+  const auto counting = [&](const RequestView&) -> StatusOr<RequestChange> {
     ++transitions;
-    return api::MESSAGE_STATE_ANSWERED;
+    return RequestChange::StateOnly(api::MESSAGE_STATE_ANSWERED);
   };
   const auto first =
       test.AcceptResponse(MakeResponse(request_id, kAddressee, kRequester, kStart + 1, "r"), request_id, counting);

@@ -1,0 +1,259 @@
+// The RocksDB store's answer clocks: the "timers" a request's deadline keeps, the "overdue" list, and the
+// "requests" index the reports read (docs/ARCHITECTURE.md, "Storage layout"). When a timer fires and what a notice
+// says are the core's rules (gateway/deadlines.h); here they are only kept, fired once and listed.
+
+#include "store/rocksdb_store_impl.h"
+
+namespace mezhved::store {
+namespace {
+
+constexpr auto kDueSoonEvent = static_cast<uint8_t>(api::DEADLINE_EVENT_DUE_SOON);
+constexpr auto kOverdueEvent = static_cast<uint8_t>(api::DEADLINE_EVENT_OVERDUE);
+
+bool ClockRuns(api::DeadlineStatus status) {
+  return status == api::DEADLINE_STATUS_RUNNING || status == api::DEADLINE_STATUS_DUE_SOON ||
+         status == api::DEADLINE_STATUS_OVERDUE;
+}
+
+// The instant a request's deadlines count from: the receipt of a paper or fax request, else its acceptance.
+UnixMillis ReceivedAtOf(const api::Message& message) {
+  return message.has_received_at() ? ToMillis(message.received_at()) : ToMillis(message.accepted_at());
+}
+
+}  // namespace
+
+// --- The clock -----------------------------------------------------------------------------------------------------
+
+Status RocksDbStore::Impl::StartClock(GroupBatch& batch, const MessageId& id, records::StoredState& state,
+                                      const AnswerTimers& timers) {
+  if (timers.due_at_ms <= 0 || timers.due_soon_at_ms < 0 || timers.due_soon_at_ms >= timers.due_at_ms) {
+    return {ErrorCode::kInvalidArgument, "answer timers must have 0 <= due_soon_at_ms < due_at_ms"};
+  }
+  state.set_deadline_status(api::DEADLINE_STATUS_RUNNING);
+  state.set_due_soon_at_ms(timers.due_soon_at_ms);
+  state.set_due_at_ms(timers.due_at_ms);
+  if (timers.due_soon_at_ms != 0) {
+    MEZHVED_RETURN_IF_ERROR(
+        batch.Put(ColumnFamily::kTimers, keys::TimerKey(timers.due_soon_at_ms, id, kDueSoonEvent), {}));
+  }
+  MEZHVED_RETURN_IF_ERROR(batch.Put(ColumnFamily::kTimers, keys::TimerKey(timers.due_at_ms, id, kOverdueEvent), {}));
+  const UnixMillis first = timers.due_soon_at_ms != 0 ? timers.due_soon_at_ms : timers.due_at_ms;
+  timer_floor_ms_ = std::min(timer_floor_ms_, first);
+  return Status::Ok();
+}
+
+// Deletes whatever the running clock still keeps: its unfired timers and its place in the overdue list. Deleting
+// a key that is gone already is harmless.
+Status RocksDbStore::Impl::DropTimers(GroupBatch& batch, const MessageId& id, const records::StoredState& state) {
+  if (state.due_soon_at_ms() != 0) {
+    MEZHVED_RETURN_IF_ERROR(
+        batch.Delete(ColumnFamily::kTimers, keys::TimerKey(state.due_soon_at_ms(), id, kDueSoonEvent)));
+  }
+  MEZHVED_RETURN_IF_ERROR(batch.Delete(ColumnFamily::kTimers, keys::TimerKey(state.due_at_ms(), id, kOverdueEvent)));
+  return batch.Delete(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), id));
+}
+
+Status RocksDbStore::Impl::ApplyClockChange(GroupBatch& batch, const MessageId& id, records::StoredState& state,
+                                            const RequestChange& change, api::HistoryEvent& event) {
+  switch (change.clock) {
+    case ClockChange::kKeep:
+      return Status::Ok();
+    case ClockChange::kStop:
+      if (!ClockRuns(state.deadline_status())) {
+        return Status::Ok();  // no answer due, or stopped already
+      }
+      MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, state));
+      state.set_deadline_status(api::DEADLINE_STATUS_STOPPED);
+      event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
+      return Status::Ok();
+    case ClockChange::kRestart:
+      if (state.deadline_status() == api::DEADLINE_STATUS_UNSPECIFIED) {
+        return Status::Ok();  // no answer is due for this request
+      }
+      if (ClockRuns(state.deadline_status())) {
+        MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, state));
+      }
+      MEZHVED_RETURN_IF_ERROR(StartClock(batch, id, state, change.restarted));
+      event.set_deadline_event(api::DEADLINE_EVENT_RESTARTED);
+      *event.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(change.restarted.due_at_ms);
+      return Status::Ok();
+  }
+  return InternalError("unknown clock change");
+}
+
+Status RocksDbStore::Impl::IndexRequest(GroupBatch& batch, const NewMessage& message, const MessageId& id) {
+  const api::Message& body = message.message;
+  records::RequestReportEntry entry;
+  entry.set_requester_code(body.sender_code());
+  entry.set_addressee_code(body.recipient_code());
+  *entry.mutable_information_type() = message.information_type;
+  entry.set_received_at_ms(ReceivedAtOf(body));
+  entry.set_answer_working_days(body.answer_working_days());
+  entry.set_due_at_ms(message.timers.due_at_ms);
+  entry.set_citizen_key(message.citizen_key);
+  return batch.PutRecord(ColumnFamily::kRequests, keys::InstantIdKey(entry.received_at_ms(), id), entry);
+}
+
+// --- Firing --------------------------------------------------------------------------------------------------------
+
+StatusOr<TimerSweep> RocksDbStore::Impl::ApplyFireTimers(GroupBatch& batch, UnixMillis now_ms, uint32_t max_timers,
+                                                         const NoticeBuilder& build) {
+  if (!build) {
+    return Status(ErrorCode::kInvalidArgument, "firing timers needs a notice builder");
+  }
+  max_timers = std::max<uint32_t>(max_timers, 1);
+  // Collect first: the batch must not change under its own iterator.
+  const std::string upper = keys::TimerBound(now_ms + 1);
+  const rocksdb::Slice upper_slice(upper);
+  std::vector<keys::TimerKeyParts> due;
+  TimerSweep sweep;
+  {
+    std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kTimers, &upper_slice);
+    for (it->Seek(keys::TimerBound(timer_floor_ms_)); it->Valid() && it->key().compare(upper_slice) < 0; it->Next()) {
+      if (due.size() == max_timers) {
+        sweep.more = true;
+        break;
+      }
+      const std::optional<keys::TimerKeyParts> timer = keys::DecodeTimerKey(it->key().ToStringView());
+      if (!timer) {
+        return InternalError(CorruptRecord(ColumnFamily::kTimers));
+      }
+      due.push_back(*timer);
+    }
+    if (!it->status().ok()) {
+      return FromRocksDb("reading the deadline timers", it->status());
+    }
+  }
+  std::set<std::string> recipients;
+  for (const keys::TimerKeyParts& timer : due) {
+    STORE_ASSIGN_OR_RETURN(const bool fired, FireTimer(batch, timer, now_ms, build, recipients));
+    sweep.fired += fired ? 1 : 0;
+  }
+  // Everything up to now fired, unless the limit stopped the sweep: then it goes on where it stopped.
+  timer_floor_ms_ = sweep.more ? due.back().fire_at_ms : std::max(timer_floor_ms_, now_ms + 1);
+  sweep.recipients_with_ready.assign(recipients.begin(), recipients.end());
+  return sweep;
+}
+
+StatusOr<bool> RocksDbStore::Impl::FireTimer(GroupBatch& batch, const keys::TimerKeyParts& timer, UnixMillis now_ms,
+                                             const NoticeBuilder& build, std::set<std::string>& recipients) {
+  MEZHVED_RETURN_IF_ERROR(batch.Delete(ColumnFamily::kTimers, keys::TimerKey(timer.fire_at_ms, timer.id, timer.event)));
+  STORE_ASSIGN_OR_RETURN(records::StoredState state,
+                         batch.ReadExisting<records::StoredState>(ColumnFamily::kStates, timer.id));
+  const auto event = static_cast<api::DeadlineEvent>(timer.event);
+  const bool due_soon_current = event == api::DEADLINE_EVENT_DUE_SOON &&
+                                state.deadline_status() == api::DEADLINE_STATUS_RUNNING &&
+                                state.due_soon_at_ms() == timer.fire_at_ms && now_ms < state.due_at_ms();
+  const bool overdue_current = event == api::DEADLINE_EVENT_OVERDUE &&
+                               (state.deadline_status() == api::DEADLINE_STATUS_RUNNING ||
+                                state.deadline_status() == api::DEADLINE_STATUS_DUE_SOON) &&
+                               state.due_at_ms() == timer.fire_at_ms;
+  if (!due_soon_current && !overdue_current) {
+    return false;  // left behind by a restarted period, or a warning that comes too late to help
+  }
+  STORE_ASSIGN_OR_RETURN(records::StoredMessage request,
+                         batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, timer.id));
+  std::string note = event == api::DEADLINE_EVENT_DUE_SOON ? "answer due soon" : "answer overdue";
+  const char* separator = "; notices: ";
+  for (api::Message& notice : build(FiredTimer{request.message(), event, state.due_at_ms()})) {
+    NewMessage message;
+    message.message = std::move(notice);
+    message.information_type = request.information_type();
+    STORE_ASSIGN_OR_RETURN(const MessageId notice_id, ValidateNewMessage(message));
+    MEZHVED_RETURN_IF_ERROR(StoreNewMessage(batch, message, notice_id).status());
+    recipients.insert(message.message.recipient_code());
+    note += separator + notice_id.ToString() + " to " + message.message.recipient_code();
+    separator = ", ";
+  }
+  if (event == api::DEADLINE_EVENT_OVERDUE) {
+    MEZHVED_RETURN_IF_ERROR(batch.Put(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), timer.id), {}));
+  }
+  state.set_deadline_status(event == api::DEADLINE_EVENT_DUE_SOON ? api::DEADLINE_STATUS_DUE_SOON
+                                                                  : api::DEADLINE_STATUS_OVERDUE);
+  api::HistoryEvent history = MakeEvent(state.state(), now_ms, kGatewayActor, note);
+  history.set_deadline_event(event);
+  *history.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(state.due_at_ms());
+  MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, timer.id, state, history));
+  return true;
+}
+
+// --- Reads ---------------------------------------------------------------------------------------------------------
+
+StatusOr<OverduePage> RocksDbStore::Impl::ListOverdue(uint32_t limit, const std::string& page_token) const {
+  std::optional<std::string> after;
+  if (!page_token.empty()) {
+    after = keys::DecodeKeyToken(page_token, keys::kInstantIdKeySize);
+    if (!after) {
+      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
+    }
+  }
+  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return Status(ErrorCode::kUnavailable, "the store is closed");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kOverdue)));
+  if (after) {
+    it->Seek(*after);
+    if (it->Valid() && it->key() == rocksdb::Slice(*after)) {
+      it->Next();  // the token names the last request already returned
+    }
+  } else {
+    it->SeekToFirst();
+  }
+  OverduePage page;
+  std::string last_key;
+  for (; it->Valid() && page.requests.size() < limit; it->Next()) {
+    const std::optional<keys::InstantIdKeyParts> key = keys::DecodeInstantIdKey(it->key().ToStringView());
+    if (!key) {
+      return InternalError(CorruptRecord(ColumnFamily::kOverdue));
+    }
+    STORE_ASSIGN_OR_RETURN(MessageSummary summary, ReadSummary(read.options(), key->id));
+    page.requests.push_back(OverdueRequest{std::move(summary), key->at_ms});
+    last_key = it->key().ToString();
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("listing overdue requests", it->status());
+  }
+  if (it->Valid()) {
+    page.next_page_token = keys::EncodeKeyToken(last_key);
+  }
+  return page;
+}
+
+Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms,
+                                                 const RequestVisitor& visit) const {
+  if (from_ms < 0 || to_ms < from_ms) {
+    return {ErrorCode::kInvalidArgument, "a period needs 0 <= from_ms <= to_ms"};
+  }
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return {ErrorCode::kUnavailable, "the store is closed"};
+  }
+  const std::string upper = keys::TimerBound(to_ms);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions bounded = read.options();
+  bounded.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounded, Handle(ColumnFamily::kRequests)));
+  for (it->Seek(keys::TimerBound(from_ms)); it->Valid(); it->Next()) {
+    const std::optional<keys::InstantIdKeyParts> key = keys::DecodeInstantIdKey(it->key().ToStringView());
+    records::RequestReportEntry entry;
+    if (!key || !entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kRequests));
+    }
+    RequestFacts facts;
+    facts.id = key->id;
+    facts.requester_code = entry.requester_code();
+    facts.addressee_code = entry.addressee_code();
+    facts.information_type = entry.information_type();
+    facts.received_at_ms = entry.received_at_ms();
+    facts.answer_working_days = entry.answer_working_days();
+    facts.due_at_ms = entry.due_at_ms();
+    facts.citizen_key = entry.citizen_key();
+    STORE_ASSIGN_OR_RETURN(facts.history, ReadHistory(read.options(), key->id));
+    visit(facts);
+  }
+  return it->status().ok() ? Status::Ok() : FromRocksDb("reading the requests index", it->status());
+}
+
+}  // namespace mezhved::store

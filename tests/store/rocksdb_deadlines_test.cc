@@ -1,0 +1,300 @@
+// The store's answer clocks: timers kept across restarts, fired exactly once, stopped and restarted by responses;
+// the overdue list; the requests index the reports read.
+#include <catch2/catch.hpp>
+
+#include "store/rocksdb_store.h"
+#include "tests/store/store_fixture.h"
+
+namespace mezhved::store {
+namespace {
+
+using namespace test_fixture;  // NOLINT(google-build-using-namespace): the fixture is this file's vocabulary
+
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+constexpr UnixMillis kDueSoon = kStart + 4 * kDay;
+constexpr UnixMillis kDue = kStart + 5 * kDay;
+
+NewMessage RequestWithClock(UnixMillis accepted_ms, UnixMillis due_soon_ms = kDueSoon, UnixMillis due_ms = kDue) {
+  NewMessage message = MakeRequest(kRequester, kAddressee, accepted_ms);
+  message.timers.due_soon_at_ms = due_soon_ms;
+  message.timers.due_at_ms = due_ms;
+  message.message.set_answer_working_days(5);
+  message.citizen_key = "citizen-1";
+  return message;
+}
+
+// What the core's rules would send: one notice to the addressee, one to the requester.
+NoticeBuilder TwoNotices(UnixMillis now_ms) {
+  return [now_ms](const FiredTimer& timer) {
+    std::vector<api::Message> notices;
+    for (const std::string& recipient : {timer.request.recipient_code(), timer.request.sender_code()}) {
+      api::Message& notice = notices.emplace_back();
+      notice.set_message_id(MessageId::Generate(now_ms).ToString());
+      notice.set_kind(api::MESSAGE_KIND_NOTICE);
+      notice.set_sender_code("gateway");
+      notice.set_recipient_code(recipient);
+      *notice.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now_ms);
+      notice.mutable_notice()->set_request_id(timer.request.message_id());
+      notice.mutable_notice()->set_event(timer.event);
+      *notice.mutable_notice()->mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(timer.due_at_ms);
+    }
+    return notices;
+  };
+}
+
+TimerSweep MustFire(TestStore& test, UnixMillis now_ms, uint32_t max_timers = 100) {
+  auto sweep = Await<TimerSweep>([&](Done<TimerSweep> done) {
+    test.store().FireDueTimers(now_ms, max_timers, TwoNotices(now_ms), std::move(done));
+  });
+  REQUIRE(sweep.ok());
+  return std::move(sweep).value();
+}
+
+// The notices leased from a recipient's queue.
+std::vector<api::Message> NoticesFor(TestStore& test, std::string_view recipient, UnixMillis now_ms) {
+  std::vector<api::Message> notices;
+  for (api::Message& message : test.MustLease(recipient, LeaseAt(now_ms, 100))) {
+    if (message.kind() == api::MESSAGE_KIND_NOTICE) {
+      notices.push_back(std::move(message));
+    }
+  }
+  return notices;
+}
+
+std::vector<api::DeadlineEvent> DeadlineEventsOf(const MessageRecord& record) {
+  std::vector<api::DeadlineEvent> events;
+  for (const api::HistoryEvent& event : record.history) {
+    if (event.deadline_event() != api::DEADLINE_EVENT_UNSPECIFIED) {
+      events.push_back(event.deadline_event());
+    }
+  }
+  return events;
+}
+
+RequestTransition Answer(api::MessageState state, ClockChange clock, AnswerTimers restarted = {}) {
+  return [=](const RequestView&) -> StatusOr<RequestChange> {
+    RequestChange change = RequestChange::StateOnly(state);
+    change.clock = clock;
+    change.restarted = restarted;
+    return change;
+  };
+}
+
+OverduePage MustListOverdue(TestStore& test, uint32_t limit = 50, const std::string& token = "") {
+  auto page = test.store().ListOverdue(limit, token);
+  REQUIRE(page.ok());
+  return std::move(page).value();
+}
+
+TEST_CASE("a request's clock starts at acceptance and its timers fire once each, across restarts", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  MessageRecord record = test.MustGet(id);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_RUNNING);
+  CHECK(record.timers.due_soon_at_ms == kDueSoon);
+  CHECK(record.timers.due_at_ms == kDue);
+
+  CHECK(MustFire(test, kDueSoon - 1).fired == 0);
+  const TimerSweep due_soon = MustFire(test, kDueSoon);
+  CHECK(due_soon.fired == 1);
+  CHECK(due_soon.recipients_with_ready == std::vector<std::string>{std::string(kRequester), std::string(kAddressee)});
+  CHECK(MustFire(test, kDueSoon + 1).fired == 0);
+  test.Reopen();
+  CHECK(MustFire(test, kDue - 1).fired == 0);  // the fired timer is gone for good
+
+  record = test.MustGet(id);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_DUE_SOON);
+  CHECK(DeadlineEventsOf(record) == std::vector{api::DEADLINE_EVENT_DUE_SOON});
+  CHECK(MustListOverdue(test).requests.empty());
+
+  CHECK(MustFire(test, kDue).fired == 1);
+  test.Reopen();
+  CHECK(MustFire(test, kDue + kDay).fired == 0);
+  record = test.MustGet(id);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_OVERDUE);
+  CHECK(DeadlineEventsOf(record) == std::vector{api::DEADLINE_EVENT_DUE_SOON, api::DEADLINE_EVENT_OVERDUE});
+  const api::HistoryEvent& overdue = record.history.back();
+  CHECK(overdue.actor() == "gateway");
+  CHECK(TimeUtil::TimestampToMilliseconds(overdue.answer_due_at()) == kDue);
+  CHECK(overdue.state() == api::MESSAGE_STATE_ACCEPTED);  // the delivery state is untouched
+
+  // Each party got each notice once, and each notice is a message of its own with its own history.
+  for (std::string_view party : {kRequester, kAddressee}) {
+    const std::vector<api::Message> notices = NoticesFor(test, party, kDue + kDay);
+    REQUIRE(notices.size() == 2);
+    CHECK(notices[0].notice().event() == api::DEADLINE_EVENT_DUE_SOON);
+    CHECK(notices[1].notice().event() == api::DEADLINE_EVENT_OVERDUE);
+    CHECK(notices[1].notice().request_id() == id.ToString());
+    CHECK(notices[1].sender_code() == "gateway");
+    CHECK(test.MustGet(*MessageId::Parse(notices[1].message_id())).state == api::MESSAGE_STATE_DELIVERED);
+  }
+  const OverduePage page = MustListOverdue(test);
+  REQUIRE(page.requests.size() == 1);
+  CHECK(page.requests[0].request.id == id);
+  CHECK(page.requests[0].request.recipient_code == kAddressee);
+  CHECK(page.requests[0].due_at_ms == kDue);
+}
+
+TEST_CASE("a final answer stops the clock: no notice fires and the request leaves the overdue list", "[store]") {
+  TestStore test;
+  const MessageId answered = test.MustAccept(RequestWithClock(kStart));
+  const MessageId late = test.MustAccept(RequestWithClock(kStart + 1));
+  test.MustLease(kAddressee, LeaseAt(kStart + 10));
+
+  REQUIRE(test.AcceptResponse(MakeResponse(answered, kAddressee, kRequester, kStart + kDay), answered,
+                              Answer(api::MESSAGE_STATE_ANSWERED, ClockChange::kStop))
+              .ok());
+  MessageRecord record = test.MustGet(answered);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_STOPPED);
+  CHECK(record.history.back().deadline_event() == api::DEADLINE_EVENT_STOPPED);
+  CHECK(record.history.back().state() == api::MESSAGE_STATE_ANSWERED);
+
+  CHECK(MustFire(test, kDueSoon).fired == 1);  // only the other request's timers
+  CHECK(MustFire(test, kDue).fired == 1);
+  CHECK(DeadlineEventsOf(test.MustGet(answered)) == std::vector{api::DEADLINE_EVENT_STOPPED});
+  REQUIRE(MustListOverdue(test).requests.size() == 1);
+
+  // Answered late: the clock stops and the request is no longer overdue.
+  REQUIRE(test.AcceptResponse(MakeResponse(late, kAddressee, kRequester, kDue + 2 * kDay), late,
+                              Answer(api::MESSAGE_STATE_REFUSED, ClockChange::kStop))
+              .ok());
+  CHECK(MustListOverdue(test).requests.empty());
+  CHECK(test.MustGet(late).deadline_status == api::DEADLINE_STATUS_STOPPED);
+}
+
+TEST_CASE("a kept clock runs on through an interim status", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  test.MustLease(kAddressee, LeaseAt(kStart + 10));
+  REQUIRE(test.AcceptResponse(MakeResponse(id, kAddressee, kRequester, kStart + kDay), id,
+                              Answer(api::MESSAGE_STATE_IN_PROGRESS, ClockChange::kKeep))
+              .ok());
+  CHECK(test.MustGet(id).deadline_status == api::DEADLINE_STATUS_RUNNING);
+  CHECK(MustFire(test, kDueSoon).fired == 1);
+  CHECK(MustFire(test, kDue).fired == 1);
+  CHECK(test.MustGet(id).deadline_status == api::DEADLINE_STATUS_OVERDUE);
+}
+
+TEST_CASE("a restarted clock drops the old timers and fires the new ones", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  test.MustLease(kAddressee, LeaseAt(kStart + 10));
+  REQUIRE(test.AcceptResponse(MakeResponse(id, kAddressee, kRequester, kStart + kDay), id,
+                              Answer(api::MESSAGE_STATE_CLARIFICATION_REQUESTED, ClockChange::kStop))
+              .ok());
+  CHECK(MustFire(test, kDue).fired == 0);
+
+  const AnswerTimers restarted{kDue + 3 * kDay, kDue + 4 * kDay};
+  REQUIRE(test.AcceptResponse(MakeResponse(id, kRequester, kAddressee, kDue + kDay), id,
+                              Answer(api::MESSAGE_STATE_SUPPLEMENTED, ClockChange::kRestart, restarted))
+              .ok());
+  MessageRecord record = test.MustGet(id);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_RUNNING);
+  CHECK(record.timers.due_at_ms == restarted.due_at_ms);
+  CHECK(record.history.back().deadline_event() == api::DEADLINE_EVENT_RESTARTED);
+  CHECK(TimeUtil::TimestampToMilliseconds(record.history.back().answer_due_at()) == restarted.due_at_ms);
+
+  CHECK(MustFire(test, restarted.due_soon_at_ms - 1).fired == 0);
+  CHECK(MustFire(test, restarted.due_soon_at_ms).fired == 1);
+  CHECK(MustFire(test, restarted.due_at_ms).fired == 1);
+  const OverduePage page = MustListOverdue(test);
+  REQUIRE(page.requests.size() == 1);
+  CHECK(page.requests[0].due_at_ms == restarted.due_at_ms);
+}
+
+TEST_CASE("a restart of a running clock replaces its timers", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  test.MustLease(kAddressee, LeaseAt(kStart + 10));
+  const AnswerTimers later{kDue + kDay, kDue + 2 * kDay};
+  REQUIRE(test.AcceptResponse(MakeResponse(id, kRequester, kAddressee, kStart + kDay), id,
+                              Answer(api::MESSAGE_STATE_SUPPLEMENTED, ClockChange::kRestart, later))
+              .ok());
+  CHECK(MustFire(test, kDue).fired == 0);
+  CHECK(MustFire(test, later.due_soon_at_ms).fired == 1);
+  CHECK(MustFire(test, later.due_at_ms).fired == 1);
+}
+
+TEST_CASE("a due-soon warning that comes after the end sends nothing; the overdue one does", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  const TimerSweep sweep = MustFire(test, kDue + kDay);  // the gateway was down over both instants
+  CHECK(sweep.fired == 1);
+  CHECK(DeadlineEventsOf(test.MustGet(id)) == std::vector{api::DEADLINE_EVENT_OVERDUE});
+  CHECK(NoticesFor(test, kRequester, kDue + kDay).size() == 1);
+}
+
+TEST_CASE("a sweep fires at most max_timers and says more are due", "[store]") {
+  TestStore test;
+  for (int i = 0; i < 5; ++i) {
+    test.MustAccept(RequestWithClock(kStart + i, 0, kDue + i));
+  }
+  TimerSweep first = MustFire(test, kDue + kDay, 3);
+  CHECK(first.fired == 3);
+  CHECK(first.more);
+  TimerSweep second = MustFire(test, kDue + kDay, 3);
+  CHECK(second.fired == 2);
+  CHECK_FALSE(second.more);
+  const OverduePage page = MustListOverdue(test, 2);
+  REQUIRE(page.requests.size() == 2);
+  CHECK(page.requests[0].due_at_ms == kDue);  // the longest overdue first
+  CHECK(page.requests[1].due_at_ms == kDue + 1);
+  REQUIRE_FALSE(page.next_page_token.empty());
+  const OverduePage rest = MustListOverdue(test, 10, page.next_page_token);
+  REQUIRE(rest.requests.size() == 3);
+  CHECK(rest.requests[2].due_at_ms == kDue + 4);
+  CHECK(rest.next_page_token.empty());
+  CHECK(CodeOf(test.store().ListOverdue(10, "zz").status()) == "INVALID_ARGUMENT");
+}
+
+TEST_CASE("a timer put earlier than the last sweep still fires", "[store]") {
+  TestStore test;
+  CHECK(MustFire(test, kDue + 10 * kDay).fired == 0);
+  // A paper request registered late: its period ended before the sweep that already ran.
+  test.MustAccept(RequestWithClock(kStart));
+  CHECK(MustFire(test, kDue + 10 * kDay + 1).fired == 1);
+}
+
+TEST_CASE("invalid timers are refused with the request", "[store]") {
+  TestStore test;
+  CHECK(CodeOf(test.Accept(RequestWithClock(kStart, kDue, kDue)).status()) == "INVALID_ARGUMENT");
+  CHECK(CodeOf(test.Accept(RequestWithClock(kStart, -1, kDue)).status()) == "INVALID_ARGUMENT");
+}
+
+TEST_CASE("the requests index lists requests by receipt with their history", "[store]") {
+  TestStore test;
+  const MessageId first = test.MustAccept(RequestWithClock(kStart));
+  NewMessage paper = RequestWithClock(kStart + 3 * kDay);
+  *paper.message.mutable_received_at() = TimeUtil::MillisecondsToTimestamp(kStart - kDay);  // received earlier
+  const MessageId received_earlier = test.MustAccept(std::move(paper));
+  NewMessage no_answer_due = MakeRequest(kRequester, kOther, kStart + kDay);
+  const MessageId referral = test.MustAccept(std::move(no_answer_due));
+  test.MustAccept(MakeResponse(first, kAddressee, kRequester, kStart + 2));  // responses are not indexed
+
+  std::vector<RequestFacts> seen;
+  const auto collect = [&seen](const RequestFacts& facts) { seen.push_back(facts); };
+  REQUIRE(test.store().VisitRequestsReceived(kStart - kDay, kStart + 2 * kDay, collect).ok());
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].id == received_earlier);
+  CHECK(seen[0].received_at_ms == kStart - kDay);
+  CHECK(seen[1].id == first);
+  CHECK(seen[1].requester_code == kRequester);
+  CHECK(seen[1].addressee_code == kAddressee);
+  CHECK(seen[1].information_type.id() == "zags.civil-status-record");
+  CHECK(seen[1].answer_working_days == 5);
+  CHECK(seen[1].due_at_ms == kDue);
+  CHECK(seen[1].citizen_key == "citizen-1");
+  REQUIRE(seen[1].history.size() == 1);
+  CHECK(seen[1].history[0].state() == api::MESSAGE_STATE_ACCEPTED);
+  CHECK(seen[2].id == referral);
+  CHECK(seen[2].due_at_ms == 0);
+
+  seen.clear();
+  REQUIRE(test.store().VisitRequestsReceived(kStart, kStart + 1, collect).ok());  // [from, to)
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].id == first);
+  CHECK(CodeOf(test.store().VisitRequestsReceived(kStart, kStart - 1, collect)) == "INVALID_ARGUMENT");
+}
+
+}  // namespace
+}  // namespace mezhved::store
