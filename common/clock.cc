@@ -27,23 +27,34 @@ FileClock::FileClock(std::string path) : path_(std::move(path)) { Reload(); }
 bool FileClock::Reload() const {
   std::ifstream in(path_);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  size_t end = text.find_last_not_of(" \t\r\n");
-  UnixMillis value = 0;
+  const size_t end = text.find_last_not_of(" \t\r\n");
   const char* last = text.data() + (end == std::string::npos ? 0 : end + 1);
+  UnixMillis value = 0;
   const auto [stop, error] = std::from_chars(text.data(), last, value);
-  read_at_steady_ms_ = SteadyMs();
+  const int64_t steady_now = SteadyMs();
+  std::lock_guard lock(mutex_);
+  read_at_steady_ms_ = steady_now;
   if (error != std::errc() || stop != last || value <= 0) {
     return false;
   }
-  now_ = value;
+  if (value != base_.file_value) {
+    base_ = Base{value, steady_now};
+  }
   return true;
 }
 
 UnixMillis FileClock::NowMs() const {
-  if (SteadyMs() - read_at_steady_ms_.load() >= kRereadMs) {
+  const int64_t steady_now = SteadyMs();
+  bool stale = false;
+  {
+    std::lock_guard lock(mutex_);
+    stale = steady_now - read_at_steady_ms_ >= kRereadMs;
+  }
+  if (stale) {
     Reload();
   }
-  return now_.load();
+  std::lock_guard lock(mutex_);
+  return base_.file_value + (SteadyMs() - base_.set_at_steady_ms);
 }
 
 }  // namespace mezhved

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <climits>
 #include <cstdint>
+#include <mutex>
 #include <string>
 
 namespace mezhved {
@@ -35,10 +36,11 @@ class ManualClock final : public Clock {
   std::atomic<UnixMillis> now_;
 };
 
-// A clock read from a file that holds Unix milliseconds as decimal text, for tests and drills that run the real
-// daemon on a simulated time (mezhvedd --clock-file): deadlines days ahead are reached by rewriting the file. The file
-// is read again at most every kRereadMs of real time; while it is missing or malformed the last good value stands
-// (0 before the first). Thread-safe.
+// A clock set from a file that holds Unix milliseconds as decimal text, for tests and drills that run the real
+// daemon on a simulated time (mezhvedd --clock-file): deadlines days ahead are reached by rewriting the file. From
+// the moment a new value is read, time runs on from it at the real pace, so leases and long polls still end. The
+// file is read again at most every kRereadMs of real time; while it is missing or malformed, time runs on from the
+// last good value (from 0 before the first). Thread-safe.
 class FileClock final : public Clock {
  public:
   static constexpr int64_t kRereadMs = 10;
@@ -49,9 +51,15 @@ class FileClock final : public Clock {
   bool Reload() const;
 
  private:
+  struct Base {
+    UnixMillis file_value = 0;     // the last good value read
+    int64_t set_at_steady_ms = 0;  // when it was first read
+  };
+
   std::string path_;
-  mutable std::atomic<UnixMillis> now_{0};
-  mutable std::atomic<int64_t> read_at_steady_ms_{INT64_MIN};
+  mutable std::mutex mutex_;
+  mutable Base base_;
+  mutable int64_t read_at_steady_ms_ = INT64_MIN;
 };
 
 }  // namespace mezhved

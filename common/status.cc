@@ -36,6 +36,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "NOT_REQUESTER";
     case ErrorCode::kNotAwaitingClarification:
       return "NOT_AWAITING_CLARIFICATION";
+    case ErrorCode::kNoCitizenCopyDue:
+      return "NO_CITIZEN_COPY_DUE";
     case ErrorCode::kUnavailable:
       return "UNAVAILABLE";
     case ErrorCode::kInternal:

@@ -29,6 +29,7 @@ enum class ErrorCode {
   kAccessDenied,              // no interagency agreement allows this request (purpose limitation)
   kNotRequester,              // a supplement from an organisation other than the request's requester
   kNotAwaitingClarification,  // a supplement to a request whose addressee asked for no clarification
+  kNoCitizenCopyDue,          // a citizen-copy confirmation for an answer that has no such deadline running
   kUnavailable,               // the store failed or the gateway is shutting down; retry later
   kInternal,                  // a bug or a corrupt record; reported to operators
   kUnsafeXml,                 // an XML payload is refused before parsing: DTD, entity, bad encoding or over a limit

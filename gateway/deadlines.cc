@@ -90,6 +90,20 @@ StatusOr<store::AnswerTimers> AnswerDeadlines::TimersFor(const std::string& addr
   return timers;
 }
 
+StatusOr<std::optional<store::AnswerTimers>> AnswerDeadlines::CitizenCopyTimers(
+    const v1::InformationTypeRef& type, v1::ResponseEnvelope::OutcomeCase outcome, const std::string& requester_code,
+    UnixMillis received_ms) const {
+  const config::v1::InformationType* known = inputs_.information_types->Find(type.id(), type.version());
+  if (known == nullptr || !known->citizen_copy_required() || !IsFinalOutcome(outcome)) {
+    return std::optional<store::AnswerTimers>();
+  }
+  StatusOr<store::AnswerTimers> timers = TimersFor(requester_code, received_ms, kCitizenCopyWorkingDays);
+  if (!timers.ok()) {
+    return timers.status().Prefixed("the deadline for the citizen's copy of this answer cannot be counted");
+  }
+  return std::optional<store::AnswerTimers>(*timers);
+}
+
 store::ClockChange AnswerDeadlines::OnResponse(const std::string& agreement_id,
                                                v1::ResponseEnvelope::OutcomeCase outcome) const {
   if (IsFinalOutcome(outcome)) {
@@ -126,6 +140,10 @@ StatusOr<store::RequestChange> AnswerDeadlines::OnSupplement(const store::Reques
 
 std::vector<v1::Message> AnswerDeadlines::Notices(const store::FiredTimer& timer, UnixMillis now_ms) const {
   std::vector<v1::Message> notices;
+  if (timer.request.kind() == v1::MESSAGE_KIND_RESPONSE) {  // a citizen copy: only the requester must act
+    notices.push_back(Notice(timer, timer.request.recipient_code(), now_ms));
+    return notices;
+  }
   notices.push_back(Notice(timer, timer.request.recipient_code(), now_ms));
   notices.push_back(Notice(timer, timer.request.sender_code(), now_ms));
   return notices;
@@ -133,7 +151,7 @@ std::vector<v1::Message> AnswerDeadlines::Notices(const store::FiredTimer& timer
 
 v1::Message AnswerDeadlines::Notice(const store::FiredTimer& timer, const std::string& recipient,
                                     UnixMillis now_ms) const {
-  const v1::Message& request = timer.request;
+  const v1::Message& subject = timer.request;
   v1::Message message;
   message.set_message_id(MessageId::Generate(now_ms).ToString());
   message.set_kind(v1::MESSAGE_KIND_NOTICE);
@@ -141,15 +159,27 @@ v1::Message AnswerDeadlines::Notice(const store::FiredTimer& timer, const std::s
   message.set_recipient_code(recipient);
   *message.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(now_ms);
   v1::DeadlineNotice& notice = *message.mutable_notice();
-  notice.set_request_id(request.message_id());
   notice.set_event(timer.event);
-  notice.set_requester_code(request.sender_code());
-  notice.set_addressee_code(request.recipient_code());
-  *notice.mutable_information_type() = request.request().information_type();
-  notice.set_outgoing_number(request.request().registration().outgoing_number());
-  *notice.mutable_received_at() = request.has_received_at() ? request.received_at() : request.accepted_at();
+  *notice.mutable_information_type() = timer.information_type;
   *notice.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(timer.due_at_ms);
-  notice.set_answer_working_days(request.answer_working_days());
+  if (subject.kind() == v1::MESSAGE_KIND_RESPONSE) {
+    notice.set_kind(v1::DEADLINE_KIND_CITIZEN_COPY);
+    notice.set_request_id(subject.response().request_id());
+    notice.set_response_id(subject.message_id());
+    notice.set_requester_code(subject.recipient_code());
+    notice.set_addressee_code(subject.sender_code());
+    *notice.mutable_received_at() = subject.accepted_at();
+    notice.set_answer_working_days(kCitizenCopyWorkingDays);
+    notice.set_text(CitizenCopyText(timer));
+    return message;
+  }
+  notice.set_kind(v1::DEADLINE_KIND_ANSWER);
+  notice.set_request_id(subject.message_id());
+  notice.set_requester_code(subject.sender_code());
+  notice.set_addressee_code(subject.recipient_code());
+  notice.set_outgoing_number(subject.request().registration().outgoing_number());
+  *notice.mutable_received_at() = subject.has_received_at() ? subject.received_at() : subject.accepted_at();
+  notice.set_answer_working_days(subject.answer_working_days());
   notice.set_text(NoticeText(timer));
   return message;
 }
@@ -165,6 +195,18 @@ std::string AnswerDeadlines::NoticeText(const store::FiredTimer& timer) const {
     return what + ": срок ответа истекает; ответ должен поступить до " + until + ".";
   }
   return what + ": срок ответа истёк " + until + ", окончательный ответ не поступил.";
+}
+
+std::string AnswerDeadlines::CitizenCopyText(const store::FiredTimer& timer) const {
+  const v1::Message& answer = timer.request;
+  const int offset = PolicyFor(answer.recipient_code()).utc_offset_minutes;
+  const std::string what = "Копия ответа " + answer.message_id() + " (" + answer.sender_code() + ") на запрос " +
+                           answer.response().request_id() + " (" + timer.information_type.id() + ")";
+  const std::string until = LocalTimeText(timer.due_at_ms, offset);
+  if (timer.event == v1::DEADLINE_EVENT_DUE_SOON) {
+    return what + " должна быть направлена гражданину до " + until + " (п. 4.13 Регламента).";
+  }
+  return what + " не направлена гражданину в срок, истёкший " + until + " (п. 4.13 Регламента).";
 }
 
 uint32_t AnswerDeadlines::WorkingDaysLate(const std::string& addressee_code, UnixMillis due_at_ms,

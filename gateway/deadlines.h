@@ -9,6 +9,10 @@
 // - The due-soon notice goes out at local midnight starting the last `due_soon_working_days` working days of the
 //   period; a period no longer than that gets none. The overdue notice goes out when the period ends.
 // - Each notice goes once to the addressee and once to the requester, as a message of kind NOTICE from "gateway".
+// - A final answer (data, refusal, cannot-answer) to a request of a type with citizen_copy_required (social-support
+//   requests) starts a clock of its own on the answer: its recipient, the requester, forwards a copy to the citizen
+//   within 5 working days of receipt (Altai 4.13), counted from the answer's acceptance in the requester's local
+//   time; the requester's ConfirmCitizenCopy stops it. Its notices go to the requester only.
 // - A final answer (data, refusal, cannot-answer) stops the clock. An interim status or a request for clarification
 //   does not, unless the request's agreement says so (interim_status_stops_clock, clarification_stops_clock). When a
 //   clarification stopped it, the requester's supplement starts a new period of the same length from its receipt:
@@ -17,6 +21,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +68,13 @@ class AnswerDeadlines {
   StatusOr<store::AnswerTimers> TimersFor(const std::string& addressee_code, UnixMillis received_ms,
                                           uint32_t working_days) const;
 
+  // The clock of a final answer of `type` that its recipient, `requester_code`, must forward to the citizen; nullopt
+  // when the type needs no copy or the outcome is not final.
+  StatusOr<std::optional<store::AnswerTimers>> CitizenCopyTimers(const v1::InformationTypeRef& type,
+                                                                 v1::ResponseEnvelope::OutcomeCase outcome,
+                                                                 const std::string& requester_code,
+                                                                 UnixMillis received_ms) const;
+
   // What a response with `outcome` does to the clock of a request accepted under `agreement_id`.
   store::ClockChange OnResponse(const std::string& agreement_id, v1::ResponseEnvelope::OutcomeCase outcome) const;
 
@@ -73,6 +85,8 @@ class AnswerDeadlines {
   // The notices a fired timer sends: to the addressee and to the requester, stamped at `now_ms`.
   std::vector<v1::Message> Notices(const store::FiredTimer& timer, UnixMillis now_ms) const;
 
+  static constexpr uint32_t kCitizenCopyWorkingDays = 5;  // Altai 4.13
+
   // Working days of the addressee's calendar in (the day the period ended, today]: how late an overdue request is.
   uint32_t WorkingDaysLate(const std::string& addressee_code, UnixMillis due_at_ms, UnixMillis now_ms) const;
 
@@ -82,6 +96,7 @@ class AnswerDeadlines {
   calendar::DeadlinePolicy PolicyFor(const std::string& addressee_code) const;
   v1::Message Notice(const store::FiredTimer& timer, const std::string& recipient, UnixMillis now_ms) const;
   std::string NoticeText(const store::FiredTimer& timer) const;
+  std::string CitizenCopyText(const store::FiredTimer& timer) const;
 
   DeadlineInputs inputs_;
   DeadlineSettings settings_;

@@ -127,6 +127,10 @@ v1::MessageStatus ToStatusView(const store::MessageRecord& record) {
   *status.mutable_information_type() = record.information_type;
   status.set_channel(record.message.channel());
   status.set_deadline_status(record.deadline_status);
+  if (record.deadline_status != v1::DEADLINE_STATUS_UNSPECIFIED) {
+    status.set_deadline_kind(record.message.kind() == v1::MESSAGE_KIND_REQUEST ? v1::DEADLINE_KIND_ANSWER
+                                                                               : v1::DEADLINE_KIND_CITIZEN_COPY);
+  }
   if (record.timers.due_at_ms != 0) {  // the current period, which a supplement may have restarted
     *status.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(record.timers.due_at_ms);
   }
@@ -348,6 +352,52 @@ void Gateway::RecordOriginalReceived(const std::string& operator_name, const v1:
   });
 }
 
+void Gateway::ConfirmCitizenCopy(const std::string& caller, const v1::ConfirmCitizenCopyRequest& call,
+                                 Done<v1::MessageStatus> done) {
+  constexpr size_t kMaxHowLength = 200;
+  if (shutting_down_) {
+    return done(Stopping());
+  }
+  Violations violations;
+  const std::optional<MessageId> id = MessageId::Parse(call.response_id());
+  if (!id) {
+    violations.Add("response_id", kViolationMalformed, "the message id of the answer");
+  }
+  const UnixMillis now = clock_.NowMs();
+  CheckReceivedAt(violations, "sent_at", call.has_sent_at(), TimeUtil::TimestampToMilliseconds(call.sent_at()), now);
+  if (call.how().empty()) {
+    violations.Add("how", kViolationRequired, "how the copy went to the citizen");
+  } else if (call.how().size() > kMaxHowLength) {
+    violations.Add("how", kViolationTooLong, "at most 200 bytes");
+  }
+  if (!violations.empty()) {
+    return done(violations.ToStatus());
+  }
+  StatusOr<store::MessageRecord> answer = store_.Get(*id);
+  if (!answer.ok() || answer->message.recipient_code() != caller) {
+    return done(Status(ErrorCode::kNotFound, "no answer " + call.response_id() + " addressed to " + caller));
+  }
+  v1::HistoryEvent event;
+  *event.mutable_at() = TimeUtil::MillisecondsToTimestamp(now);
+  event.set_actor(caller);
+  event.set_note("copy sent to the citizen (" + call.how() + ") " + TimeUtil::ToString(call.sent_at()));
+  *event.mutable_answer_due_at() = call.sent_at();
+  store_.StopClock(*id, std::move(event), [this, id = *id, done = std::move(done)](const StatusOr<bool>& stopped) {
+    if (!stopped.ok()) {
+      return done(stopped.status());
+    }
+    if (!*stopped) {
+      return done(Status(ErrorCode::kNoCitizenCopyDue,
+                         "answer " + id.ToString() + " has no citizen-copy deadline running: nothing to confirm"));
+    }
+    StatusOr<store::MessageRecord> updated = store_.Get(id);
+    if (!updated.ok()) {
+      return done(updated.status());
+    }
+    done(ToStatusView(*updated));
+  });
+}
+
 void Gateway::SendResponse(const std::string& caller, const std::string& idempotency_key, v1::ResponseEnvelope response,
                            Done<v1::SendResult> done) {
   if (shutting_down_) {
@@ -393,6 +443,15 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
 
   v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_RESPONSE, caller, requester);
   *envelope.mutable_response() = std::move(response);
+  StatusOr<std::optional<store::AnswerTimers>> copy = deadlines_.CitizenCopyTimers(
+      request->information_type, outcome, requester, TimeUtil::TimestampToMilliseconds(envelope.accepted_at()));
+  if (!copy.ok()) {
+    return done(copy.status());
+  }
+  if (*copy) {
+    message.timers = **copy;
+    *envelope.mutable_citizen_copy_due_at() = TimeUtil::MillisecondsToTimestamp((*copy)->due_at_ms);
+  }
 
   store_.AcceptResponse(
       std::move(message), request_id,

@@ -89,6 +89,11 @@ class Gateway {
   void Receive(const std::string& caller, const v1::ReceiveRequest& request, CancelledFn cancelled,
                Done<v1::ReceiveResponse> done);
   void Ack(const std::string& caller, const v1::AckRequest& request, Done<v1::AckResponse> done);
+  // The requester confirms that a copy of a final answer to its social-support request went to the citizen
+  // (Altai 4.13), stopping that answer's citizen-copy clock. NOT_FOUND unless the caller is the answer's
+  // recipient; NO_CITIZEN_COPY_DUE when no such clock runs.
+  void ConfirmCitizenCopy(const std::string& caller, const v1::ConfirmCitizenCopyRequest& call,
+                          Done<v1::MessageStatus> done);
   // Only the message's sender and recipient may see it; to anyone else it does not exist.
   StatusOr<v1::MessageStatus> GetStatus(const std::string& caller, const std::string& message_id) const;
 

@@ -87,7 +87,8 @@ using RequestTransition = std::function<StatusOr<RequestChange>(const RequestVie
 
 // A deadline timer that fired: the request, which event, and the end of its period.
 struct FiredTimer {
-  const v1::Message& request;
+  const v1::Message& request;  // the message whose clock it is: a request, or an answer with a citizen copy due
+  const v1::InformationTypeRef& information_type;
   v1::DeadlineEvent event;  // DUE_SOON or OVERDUE
   UnixMillis due_at_ms;
 };
@@ -261,6 +262,11 @@ class MessageStore {
   // event is sent exactly once, whatever restarts happen. A due-soon timer of a request already past its end
   // sends nothing. Timers of stopped clocks were deleted with the stop.
   virtual void FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeBuilder build, Done<TimerSweep> done) = 0;
+
+  // Stops a message's running clock: its timers and overdue entry are deleted, its deadline status is STOPPED, and
+  // `event` is appended with deadline_event STOPPED and the message's current state. false when no clock was
+  // running: nothing is written. NOT_FOUND for an unknown id.
+  virtual void StopClock(MessageId id, v1::HistoryEvent event, Done<bool> done) = 0;
 
   // Appends a history event to a message without changing its state (the event's state is set to the current
   // one): something happened to it that its history must show. NOT_FOUND for an unknown id.

@@ -94,6 +94,23 @@ Status RocksDbStore::Impl::IndexRequest(GroupBatch& batch, const NewMessage& mes
   return batch.PutRecord(ColumnFamily::kRequests, keys::InstantIdKey(entry.received_at_ms(), id), entry);
 }
 
+StatusOr<bool> RocksDbStore::Impl::ApplyStopClock(GroupBatch& batch, const MessageId& id, api::HistoryEvent event) {
+  STORE_ASSIGN_OR_RETURN(std::optional<records::StoredState> state,
+                         batch.ReadRecord<records::StoredState>(ColumnFamily::kStates, keys::MessageKey(id)));
+  if (!state) {
+    return Status(ErrorCode::kNotFound, "message " + id.ToString() + " not found");
+  }
+  if (!ClockRuns(state->deadline_status())) {
+    return false;
+  }
+  MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, *state));
+  state->set_deadline_status(api::DEADLINE_STATUS_STOPPED);
+  event.set_state(state->state());
+  event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
+  MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, id, *state, event));
+  return true;
+}
+
 // --- Firing --------------------------------------------------------------------------------------------------------
 
 StatusOr<TimerSweep> RocksDbStore::Impl::ApplyFireTimers(GroupBatch& batch, UnixMillis now_ms, uint32_t max_timers,
@@ -155,7 +172,8 @@ StatusOr<bool> RocksDbStore::Impl::FireTimer(GroupBatch& batch, const keys::Time
                          batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, timer.id));
   std::string note = event == api::DEADLINE_EVENT_DUE_SOON ? "answer due soon" : "answer overdue";
   const char* separator = "; notices: ";
-  for (api::Message& notice : build(FiredTimer{request.message(), event, state.due_at_ms()})) {
+  for (api::Message& notice :
+       build(FiredTimer{request.message(), request.information_type(), event, state.due_at_ms()})) {
     NewMessage message;
     message.message = std::move(notice);
     message.information_type = request.information_type();

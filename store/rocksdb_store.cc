@@ -1050,6 +1050,12 @@ void RocksDbStore::FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeB
                             std::move(done));
 }
 
+void RocksDbStore::StopClock(MessageId id, api::HistoryEvent event, Done<bool> done) {
+  impl_->Submit<bool>([impl = impl_.get(), id,
+                       event = std::move(event)](GroupBatch& batch) { return impl->ApplyStopClock(batch, id, event); },
+                      std::move(done));
+}
+
 StatusOr<OverduePage> RocksDbStore::ListOverdue(uint32_t limit, const std::string& page_token) const {
   return impl_->ListOverdue(limit, page_token);
 }

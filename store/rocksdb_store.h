@@ -55,6 +55,7 @@ class RocksDbStore final : public MessageStore {
   void SweepExpiredLeases(UnixMillis now_ms, uint32_t max_attempts, Done<SweepOutcome> done) override;
 
   void FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeBuilder build, Done<TimerSweep> done) override;
+  void StopClock(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
   void RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,

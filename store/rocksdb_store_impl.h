@@ -575,6 +575,7 @@ class RocksDbStore::Impl {
   // Deadlines and reports (rocksdb_deadlines.cc).
   StatusOr<TimerSweep> ApplyFireTimers(GroupBatch& batch, UnixMillis now_ms, uint32_t max_timers,
                                        const NoticeBuilder& build);
+  StatusOr<bool> ApplyStopClock(GroupBatch& batch, const MessageId& id, api::HistoryEvent event);
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const;
 

@@ -33,6 +33,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kNotDelivered:
     case ErrorCode::kNotDeadLettered:
     case ErrorCode::kNotAwaitingClarification:
+    case ErrorCode::kNoCitizenCopyDue:
     case ErrorCode::kNoCalendar:
       return grpc::StatusCode::FAILED_PRECONDITION;
     case ErrorCode::kIdempotencyConflict:

@@ -127,6 +127,15 @@ grpc::ServerUnaryReactor* AgencyService::GetStatus(grpc::CallbackServerContext* 
                        });
 }
 
+grpc::ServerUnaryReactor* AgencyService::ConfirmCitizenCopy(grpc::CallbackServerContext* context,
+                                                            const v1::ConfirmCitizenCopyRequest* request,
+                                                            v1::MessageStatus* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OrganisationOf(),
+                       [&](const std::string& caller, grpc::ServerUnaryReactor* reactor) {
+                         gateway_.ConfirmCitizenCopy(caller, *request, FinishWith(context, reactor, response, calls_));
+                       });
+}
+
 grpc::ServerUnaryReactor* OperatorService::ListQueues(grpc::CallbackServerContext* context,
                                                       const v1::ListQueuesRequest* /*request*/,
                                                       v1::ListQueuesResponse* response) {

@@ -45,6 +45,9 @@ class AgencyService final : public v1::AgencyGateway::CallbackService {
                                     v1::ReceiveResponse* response) override;
   grpc::ServerUnaryReactor* Ack(grpc::CallbackServerContext* context, const v1::AckRequest* request,
                                 v1::AckResponse* response) override;
+  grpc::ServerUnaryReactor* ConfirmCitizenCopy(grpc::CallbackServerContext* context,
+                                               const v1::ConfirmCitizenCopyRequest* request,
+                                               v1::MessageStatus* response) override;
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context, const v1::GetStatusRequest* request,
                                       v1::MessageStatus* response) override;
 

@@ -179,13 +179,15 @@ TEST_CASE("notices name the request and the parties, never the citizen", "[deadl
   *request.mutable_request() = testing::ValidRequest(kSocialDept, kZags);
   request.mutable_request()->mutable_registration()->set_outgoing_number("01-15/777");
 
-  const std::vector<v1::Message> notices =
-      rules.deadlines().Notices(store::FiredTimer{request, v1::DEADLINE_EVENT_OVERDUE, kMoscowDue}, kMoscowDue + 5);
+  const std::vector<v1::Message> notices = rules.deadlines().Notices(
+      store::FiredTimer{request, request.request().information_type(), v1::DEADLINE_EVENT_OVERDUE, kMoscowDue},
+      kMoscowDue + 5);
   REQUIRE(notices.size() == 2);
   CHECK(notices[0].recipient_code() == kZags);
   CHECK(notices[1].recipient_code() == kSocialDept);
   for (const v1::Message& notice : notices) {
     CHECK(notice.kind() == v1::MESSAGE_KIND_NOTICE);
+    CHECK(notice.notice().kind() == v1::DEADLINE_KIND_ANSWER);
     CHECK(notice.sender_code() == "gateway");
     CHECK(TimeUtil::TimestampToMilliseconds(notice.accepted_at()) == kMoscowDue + 5);
     CHECK(notice.notice().request_id() == request.message_id());
@@ -198,6 +200,44 @@ TEST_CASE("notices name the request and the parties, never the citizen", "[deadl
     CHECK(notice.DebugString().find(request.request().citizen().last_name()) == std::string::npos);
   }
   CHECK(notices[0].message_id() != notices[1].message_id());
+}
+
+TEST_CASE("final answers to social-support requests get a citizen-copy clock for the requester", "[deadlines]") {
+  RulesFixture rules;
+  using Outcome = v1::ResponseEnvelope;
+  for (auto final_outcome : {Outcome::kData, Outcome::kRefusal, Outcome::kCannotAnswer}) {
+    auto timers =
+        rules.deadlines().CitizenCopyTimers(Type("social.support-request"), final_outcome, kSocialDept, kStart);
+    REQUIRE(timers.ok());
+    REQUIRE(timers->has_value());
+    CHECK((*timers)->due_at_ms == kMoscowDue);  // 5 working days, the requester's (Moscow) time: Altai 4.13
+  }
+  auto interim =
+      rules.deadlines().CitizenCopyTimers(Type("social.support-request"), Outcome::kInterim, kSocialDept, kStart);
+  REQUIRE(interim.ok());
+  CHECK_FALSE(interim->has_value());
+  auto other =
+      rules.deadlines().CitizenCopyTimers(Type("zags.civil-status-record"), Outcome::kData, kSocialDept, kStart);
+  REQUIRE(other.ok());
+  CHECK_FALSE(other->has_value());
+
+  v1::Message answer;
+  answer.set_message_id(MessageId::Generate(kStart).ToString());
+  answer.set_kind(v1::MESSAGE_KIND_RESPONSE);
+  answer.set_sender_code(kZags);
+  answer.set_recipient_code(kSocialDept);
+  *answer.mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(kStart);
+  answer.mutable_response()->set_request_id("0190a5e2-7c1b-7d3e-8f00-123456789012");
+  const v1::InformationTypeRef type = Type("social.support-request");
+  const std::vector<v1::Message> notices =
+      rules.deadlines().Notices(store::FiredTimer{answer, type, v1::DEADLINE_EVENT_DUE_SOON, kMoscowDue}, kStart + 1);
+  REQUIRE(notices.size() == 1);  // only the requester has to act
+  CHECK(notices[0].recipient_code() == kSocialDept);
+  CHECK(notices[0].notice().kind() == v1::DEADLINE_KIND_CITIZEN_COPY);
+  CHECK(notices[0].notice().response_id() == answer.message_id());
+  CHECK(notices[0].notice().request_id() == "0190a5e2-7c1b-7d3e-8f00-123456789012");
+  CHECK(notices[0].notice().information_type().id() == "social.support-request");
+  CHECK(notices[0].notice().text().find("4.13") != std::string::npos);
 }
 
 TEST_CASE("how late an overdue request is, in working days", "[deadlines]") {
@@ -352,6 +392,91 @@ TEST_CASE_METHOD(ClarificationStopsClock,
   // 2026-12-09, so the period ends at midnight starting Thursday 2026-12-10.
   CHECK(TimeUtil::TimestampToMilliseconds(status.answer_due_at()) == kMoscowDue + 8 * 24 * 3600 * 1000);
   CHECK(status.history(status.history_size() - 1).deadline_event() == v1::DEADLINE_EVENT_RESTARTED);
+}
+
+class SocialSupportCore : public DeadlineCore {
+ public:
+  SocialSupportCore()
+      : DeadlineCore([](config::v1::GatewayConfig& config) {
+          TestAgreement(config)->add_information_types("social.support-request");
+        }) {}
+
+  std::string SendSupportRequest() {
+    v1::RequestEnvelope request = testing::ValidRequest(kSocialDept, kZags);
+    request.mutable_information_type()->set_id("social.support-request");
+    request.set_payload(testing::ExampleFile("social.support-request.request.xml"));
+    auto sent = Await<v1::SendResult>(
+        [&](Done<v1::SendResult> done) { gateway_->SendRequest(kSocialDept, "support-1", request, done); });
+    REQUIRE(sent.ok());
+    REQUIRE(Receive(kZags).size() == 1);
+    return sent->message_id();
+  }
+  std::string Answer(const std::string& request_id) {
+    v1::ResponseEnvelope answer = testing::DataResponse(request_id, kZags);
+    answer.mutable_data()->set_payload(testing::ExampleFile("social.support-request.response.xml"));
+    auto answered = Respond(kZags, answer, "support-answer-1");
+    REQUIRE(answered.ok());
+    return answered->message_id();
+  }
+  StatusOr<v1::MessageStatus> Confirm(const std::string& caller, const std::string& answer_id) {
+    v1::ConfirmCitizenCopyRequest call;
+    call.set_response_id(answer_id);
+    *call.mutable_sent_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs() - 1000);
+    call.set_how("почтой");
+    return Await<v1::MessageStatus>(
+        [&](Done<v1::MessageStatus> done) { gateway_->ConfirmCitizenCopy(caller, call, done); });
+  }
+};
+
+TEST_CASE_METHOD(SocialSupportCore,
+                 "the requester is reminded to forward the answer to the citizen until it "
+                 "confirms",
+                 "[deadlines]") {
+  const std::string request_id = SendSupportRequest();
+  const std::string answer_id = Answer(request_id);
+  const v1::MessageStatus answer = Status(answer_id);
+  CHECK(answer.deadline_kind() == v1::DEADLINE_KIND_CITIZEN_COPY);
+  CHECK(answer.deadline_status() == v1::DEADLINE_STATUS_RUNNING);
+  CHECK(TimeUtil::TimestampToMilliseconds(answer.answer_due_at()) == kMoscowDue);
+  CHECK(Status(request_id).deadline_status() == v1::DEADLINE_STATUS_STOPPED);  // answered in time
+
+  clock_.Set(kMoscowDue);
+  CHECK(Fire() == 1);  // overdue only: the due-soon moment passed with it
+  std::vector<v1::Message> inbox = Receive(kSocialDept, 10);
+  REQUIRE(inbox.size() == 2);  // the answer and the notice
+  CHECK(inbox[1].notice().kind() == v1::DEADLINE_KIND_CITIZEN_COPY);
+  CHECK(inbox[1].notice().event() == v1::DEADLINE_EVENT_OVERDUE);
+  CHECK(NoticesFor(kZags).empty());  // the addressee has done its part
+  auto overdue = gateway_->ListOverdue({});
+  REQUIRE(overdue.ok());
+  REQUIRE(overdue->requests_size() == 1);
+  CHECK(overdue->requests(0).message_id() == answer_id);
+  CHECK(overdue->requests(0).addressee_code() == kSocialDept);  // the late party: the requester
+
+  CHECK(Confirm(kZags, answer_id).status().code() == ErrorCode::kNotFound);  // not the answer's recipient
+  auto confirmed = Confirm(kSocialDept, answer_id);
+  REQUIRE(confirmed.ok());
+  CHECK(confirmed->deadline_status() == v1::DEADLINE_STATUS_STOPPED);
+  const v1::HistoryEvent& last = confirmed->history(confirmed->history_size() - 1);
+  CHECK(last.deadline_event() == v1::DEADLINE_EVENT_STOPPED);
+  CHECK(last.actor() == kSocialDept);
+  CHECK(last.note().find("почтой") != std::string::npos);
+  CHECK(gateway_->ListOverdue({})->requests().empty());
+  CHECK(Confirm(kSocialDept, answer_id).status().code() == ErrorCode::kNoCitizenCopyDue);
+  CHECK(Confirm(kSocialDept, request_id).status().code() == ErrorCode::kNotFound);  // a request, not an answer to it
+}
+
+TEST_CASE_METHOD(SocialSupportCore, "a confirmation needs its fields", "[deadlines]") {
+  v1::ConfirmCitizenCopyRequest call;
+  call.set_response_id("not-an-id");
+  *call.mutable_sent_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs() + 3600 * 1000);
+  auto refused = Await<v1::MessageStatus>(
+      [&](Done<v1::MessageStatus> done) { gateway_->ConfirmCitizenCopy(kSocialDept, call, done); });
+  const mezhved::Status status = refused.status();
+  REQUIRE(status.code() == ErrorCode::kInvalidMessage);
+  std::vector<std::string> fields;
+  for (const FieldError& error : status.fields()) fields.push_back(error.path + ":" + error.code);
+  CHECK(fields == std::vector<std::string>{"response_id:MALFORMED", "sent_at:DATE_ORDER", "how:REQUIRED"});
 }
 
 }  // namespace

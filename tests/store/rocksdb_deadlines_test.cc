@@ -255,6 +255,36 @@ TEST_CASE("a timer put earlier than the last sweep still fires", "[store]") {
   CHECK(MustFire(test, kDue + 10 * kDay + 1).fired == 1);
 }
 
+TEST_CASE("a clock stopped on its own drops its timers and its overdue entry once", "[store]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(RequestWithClock(kStart));
+  const MessageId no_clock = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart + 1));
+  CHECK(MustFire(test, kDue).fired == 1);
+  REQUIRE(MustListOverdue(test).requests.size() == 1);
+  const auto stop = [&](const MessageId& target) {
+    api::HistoryEvent event;
+    *event.mutable_at() = TimeUtil::MillisecondsToTimestamp(kDue + kDay);
+    event.set_actor(std::string(kRequester));
+    event.set_note("copy sent");
+    return Await<bool>([&](Done<bool> done) { test.store().StopClock(target, event, std::move(done)); });
+  };
+  const StatusOr<bool> stopped = stop(id);
+  REQUIRE(stopped.ok());
+  CHECK(*stopped);
+  CHECK(MustListOverdue(test).requests.empty());
+  const MessageRecord record = test.MustGet(id);
+  CHECK(record.deadline_status == api::DEADLINE_STATUS_STOPPED);
+  CHECK(record.history.back().deadline_event() == api::DEADLINE_EVENT_STOPPED);
+  CHECK(record.history.back().state() == api::MESSAGE_STATE_ACCEPTED);
+  CHECK(record.history.back().note() == "copy sent");
+  const size_t events = record.history.size();
+
+  CHECK_FALSE(*stop(id));        // stopped already: nothing written
+  CHECK_FALSE(*stop(no_clock));  // never had one
+  CHECK(test.MustGet(id).history.size() == events);
+  CHECK(CodeOf(stop(MessageId::Generate(kStart)).status()) == "NOT_FOUND");
+}
+
 TEST_CASE("invalid timers are refused with the request", "[store]") {
   TestStore test;
   CHECK(CodeOf(test.Accept(RequestWithClock(kStart, kDue, kDue)).status()) == "INVALID_ARGUMENT");
