@@ -1,5 +1,7 @@
 #include "tests/tools/gateway_under_test.h"
 
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -25,9 +27,33 @@ constexpr milliseconds kDeadLetterTimeout{10'000};
   throw std::runtime_error(what + " failed: " + error.detail.code() + ": " + error.detail.message());
 }
 
+// Polls `done` until it holds; false when `timeout` passes first.
+template <typename Predicate>
+bool PollUntil(Predicate done, milliseconds timeout) {
+  steady_clock::time_point deadline = steady_clock::now() + timeout;
+  while (!done()) {
+    if (steady_clock::now() > deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  return true;
+}
+
 }  // namespace
 
-GatewayUnderTest::GatewayUnderTest(Mode mode) {
+GatewayUnderTest::GatewayUnderTest(Mode mode) : GatewayUnderTest(mode, std::optional<SimulatedClock>()) {}
+
+GatewayUnderTest::GatewayUnderTest(Mode mode, SimulatedClock clock)
+    : GatewayUnderTest(mode, std::optional<SimulatedClock>(clock)) {}
+
+GatewayUnderTest::GatewayUnderTest(Mode mode, std::optional<SimulatedClock> clock) {
+  std::vector<std::string> extra_args;
+  if (clock) {
+    clock_file_ = dir_ / "clock";
+    SetClock(clock->start);
+    extra_args = {"--clock-file", clock_file_.string()};
+  }
   std::string config;
   if (mode == Mode::kMutualTls) {
     pki_ = std::make_unique<TestPki>(dir_ / "pki");
@@ -37,11 +63,41 @@ GatewayUnderTest::GatewayUnderTest(Mode mode) {
   } else {
     config = SmallRegionConfigText("data");
   }
-  daemon_ = std::make_unique<DaemonProcess>(MEZHVED_DAEMON_PATH, dir_ / "daemon", config);
+  daemon_ = std::make_unique<DaemonProcess>(MEZHVED_DAEMON_PATH, dir_ / "daemon", config, std::move(extra_args));
   daemon_->Start();
 }
 
 GatewayUnderTest::~GatewayUnderTest() = default;
+
+UnixMillis GatewayUnderTest::Now() const {
+  if (clock_file_.empty()) {
+    throw std::runtime_error("GatewayUnderTest: the daemon reads the system clock");
+  }
+  std::ifstream in(clock_file_);
+  UnixMillis now = 0;
+  if (!(in >> now)) {
+    throw std::runtime_error("GatewayUnderTest: cannot read " + clock_file_.string());
+  }
+  return now;
+}
+
+void GatewayUnderTest::SetClock(UnixMillis now) {
+  if (clock_file_.empty()) {
+    throw std::runtime_error("GatewayUnderTest: the daemon reads the system clock");
+  }
+  // Replaced in one rename, so the daemon never reads half a number.
+  const std::filesystem::path staged = clock_file_.string() + ".new";
+  {
+    std::ofstream out(staged, std::ios::trunc);
+    out << now << "\n";
+    if (!out.flush()) {
+      throw std::runtime_error("GatewayUnderTest: cannot write " + staged.string());
+    }
+  }
+  std::filesystem::rename(staged, clock_file_);
+  // The daemon reads the file again at most every FileClock::kRereadMs: from now on it has the new time.
+  std::this_thread::sleep_for(milliseconds(3 * FileClock::kRereadMs));
+}
 
 TestPki& GatewayUnderTest::pki() {
   if (!pki_) {
@@ -98,6 +154,26 @@ std::string GatewayUnderTest::Send(const std::string& from, const std::string& t
   return result.message_id();
 }
 
+std::string GatewayUnderTest::Respond(const std::string& responder, const std::string& request_id,
+                                      const std::string& idempotency_key, v1::RefusalReason refusal) {
+  auto stub = v1::AgencyGateway::NewStub(AgencyChannel(responder));
+  v1::SendResponseRequest request;
+  request.set_idempotency_key(idempotency_key);
+  *request.mutable_response() = DataResponse(request_id, responder);
+  if (refusal != v1::REFUSAL_REASON_UNSPECIFIED) {
+    request.mutable_response()->mutable_refusal()->set_reason(refusal);
+    request.mutable_response()->mutable_refusal()->set_explanation("сведения в организации не хранятся");
+  }
+  v1::SendResult result;
+  grpc::ClientContext context;
+  PrepareAgencyCall(context, HeaderName(responder));
+  grpc::Status status = stub->SendResponse(&context, request, &result);
+  if (!status.ok()) {
+    Fail("SendResponse from " + responder + " to " + request_id, status, context);
+  }
+  return result.message_id();
+}
+
 std::vector<v1::Message> GatewayUnderTest::Receive(const std::string& organisation, uint32_t max_messages,
                                                    uint32_t wait_ms, uint32_t lease_ms) {
   auto stub = v1::AgencyGateway::NewStub(AgencyChannel(organisation));
@@ -147,14 +223,27 @@ std::optional<v1::QueueSummary> GatewayUnderTest::Queue(const std::string& recip
 }
 
 bool GatewayUnderTest::WaitForState(const std::string& message_id, v1::MessageState state, milliseconds timeout) {
-  steady_clock::time_point deadline = steady_clock::now() + timeout;
-  while (GetMessage(message_id).state() != state) {
-    if (steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(kPollInterval);
+  return PollUntil([&] { return GetMessage(message_id).state() == state; }, timeout);
+}
+
+bool GatewayUnderTest::WaitForDeadlineStatus(const std::string& message_id, v1::DeadlineStatus status,
+                                             milliseconds timeout) {
+  return PollUntil([&] { return GetMessage(message_id).deadline_status() == status; }, timeout);
+}
+
+v1::GetReportResponse GatewayUnderTest::GetReport(const std::string& period, v1::ReportFormat format) {
+  auto stub = v1::OperatorConsole::NewStub(OperatorChannel());
+  v1::GetReportRequest request;
+  request.set_period(period);
+  request.set_format(format);
+  v1::GetReportResponse response;
+  grpc::ClientContext context;
+  PrepareOperatorCall(context, HeaderName(kOperator));
+  grpc::Status status = stub->GetReport(&context, request, &response);
+  if (!status.ok()) {
+    Fail("GetReport " + period, status, context);
   }
-  return true;
+  return response;
 }
 
 void GatewayUnderTest::DeadLetter(const std::string& recipient_code, const std::vector<std::string>& message_ids) {

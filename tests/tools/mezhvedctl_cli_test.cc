@@ -1,12 +1,16 @@
 // The mezhvedctl binary against the real mezhvedd on loopback ports: option wiring, identity in both modes, output
 // of real queues and messages (dead letters made by real deliveries), stable error codes and exit statuses.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
 #include "tests/support/daemon_process.h"
 #include "tests/support/envelopes.h"
+#include "tests/support/temp_dir.h"
 #include "tests/tools/gateway_under_test.h"
 
 namespace mezhved::testing {
@@ -15,6 +19,10 @@ namespace {
 constexpr std::chrono::milliseconds kCommandTimeout{15'000};
 // Well-formed, never issued by the gateway.
 constexpr char kUnknownId[] = "0193a1b2-0000-7000-8000-000000000001";
+// The simulated clock's start, 2026-03-10T07:00:00Z: Tuesday 10:00 in Moscow, the test region's time (no agency of
+// SmallRegionConfigText sets a utc_offset). Monday 9 March is a holiday of the 2026 federal calendar.
+constexpr UnixMillis kTuesdayMs = 1'773'126'000'000;
+constexpr int64_t kDayMs = 86'400'000;
 
 CommandResult Mezhvedctl(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), MEZHVEDCTL_PATH);
@@ -66,6 +74,70 @@ std::vector<std::string> ListedIds(const std::string& text) {
     }
   }
   return ids;
+}
+
+// The cells of a `report` table row: agency code and organisation code ("all" for agency rows and the total).
+std::vector<std::string> ReportRow(const std::string& text, const std::string& agency,
+                                   const std::string& organisation) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = Cells(line);
+    if (cells.size() > 2 && cells[0] == agency && cells[1] == organisation) {
+      return cells;
+    }
+  }
+  return {};
+}
+
+// The rows of the gateway's CSV export (no quoted fields in the test region's names), the header first.
+std::vector<std::vector<std::string>> CsvRows(const std::string& csv) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(csv);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.ends_with('\r')) {
+      line.pop_back();
+    }
+    std::vector<std::string> fields;
+    std::istringstream cells(line);
+    for (std::string field; std::getline(cells, field, ',');) {
+      fields.push_back(field);
+    }
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+// The named columns of the CSV row whose organisation_code is `organisation`; empty when there is none.
+std::map<std::string, std::string> CsvOrganisation(const std::string& csv, const std::string& organisation) {
+  std::vector<std::vector<std::string>> rows = CsvRows(csv);
+  const std::vector<std::string>& header = rows.at(0);
+  for (size_t i = 1; i < rows.size(); ++i) {
+    std::map<std::string, std::string> named;
+    for (size_t column = 0; column < header.size() && column < rows[i].size(); ++column) {
+      named[header[column]] = rows[i][column];
+    }
+    if (named["level"] == "organisation" && named["organisation_code"] == organisation) {
+      return named;
+    }
+  }
+  return {};
+}
+
+// The element of a JSON array whose `key` is `value`; null when there is none.
+nlohmann::json FindBy(const nlohmann::json& array, const std::string& key, const std::string& value) {
+  for (const nlohmann::json& element : array) {
+    if (element.contains(key) && element[key] == value) {
+      return element;
+    }
+  }
+  return nullptr;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string NextPageToken(const std::string& text) {
@@ -287,11 +359,204 @@ TEST_CASE("mezhvedctl shows and requeues real dead letters", "[mezhvedctl]") {
   CHECK(redelivered[1].delivery_attempt() == 1);
 }
 
+TEST_CASE("mezhvedctl overdue names the late party of real overdue requests", "[mezhvedctl]") {
+  GatewayUnderTest gateway(GatewayUnderTest::Mode::kInsecure, {kTuesdayMs});
+  // Received Tuesday 10 March: 5 working days from Wednesday end on Tuesday 17 March, midnight in Moscow.
+  std::string first = gateway.Send(kSocialDept, kZags, "o-1");
+  gateway.AdvanceClock(kDayMs);
+  // Received Wednesday 11 March: due before Thursday 19 March.
+  std::string second = gateway.Send(kSocialDept, kHospital, "o-2");
+
+  CommandResult none = Ctl(gateway, {"overdue"});
+  CHECK(none.exit_status == 0);
+  CHECK(none.out == "0 overdue requests; last page.\n");
+  CHECK(Ctl(gateway, {"show", first}).out.find("Answer due before:  2026-03-17T21:00:00.000Z (RUNNING)\n") !=
+        std::string::npos);
+
+  gateway.SetClock(kTuesdayMs + 10 * kDayMs);  // Friday 20 March
+  REQUIRE(gateway.WaitForDeadlineStatus(first, v1::DEADLINE_STATUS_OVERDUE));
+  REQUIRE(gateway.WaitForDeadlineStatus(second, v1::DEADLINE_STATUS_OVERDUE));
+
+  CommandResult overdue = Ctl(gateway, {"overdue"});
+  INFO(overdue.out << overdue.err);
+  CHECK(overdue.exit_status == 0);
+  CHECK(Cells(overdue.out.substr(0, overdue.out.find('\n'))) ==
+        std::vector<std::string>{"MESSAGE ID", "LATE PARTY", "NAME", "AGENCY", "REQUESTER", "INFORMATION TYPE",
+                                 "DUE BEFORE (UTC)", "WORKING DAYS LATE"});
+  CHECK(ListedIds(overdue.out) == std::vector<std::string>{first, second});  // the longest overdue first
+  // Working days late, today included: 18, 19, 20 March; 19, 20 March.
+  CHECK(RowOf(overdue.out, first) == std::vector<std::string>{first, kZags, "Отдел ЗАГС г. Барнаула", "ZAGS",
+                                                              kSocialDept, "zags.civil-status-record 1.0",
+                                                              "2026-03-17T21:00:00.000Z", "3"});
+  CHECK(RowOf(overdue.out, second) == std::vector<std::string>{second, kHospital, "Центральная районная больница",
+                                                               "HEALTH", kSocialDept, "zags.civil-status-record 1.0",
+                                                               "2026-03-18T21:00:00.000Z", "2"});
+  CHECK(overdue.out.ends_with("\n2 overdue requests; last page.\n"));
+
+  CommandResult page = Ctl(gateway, {"overdue", "--limit", "1"});
+  CHECK(ListedIds(page.out) == std::vector<std::string>{first});
+  std::string token = NextPageToken(page.out);
+  REQUIRE(!token.empty());
+  CommandResult next = Ctl(gateway, {"overdue", "--limit", "1", "--page-token", token});
+  CHECK(ListedIds(next.out) == std::vector<std::string>{second});
+  CHECK(next.out.ends_with("\n1 overdue request; last page.\n"));
+  CommandResult all = Ctl(gateway, {"overdue", "--all", "--limit", "1"});
+  CHECK(ListedIds(all.out) == std::vector<std::string>{first, second});
+  CHECK(all.out.ends_with("\n2 overdue requests; last page.\n"));
+
+  CommandResult json = Ctl(gateway, {"--json", "overdue", "--all", "--limit", "1"});
+  CHECK(json.exit_status == 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  REQUIRE(parsed["requests"].size() == 2);
+  CHECK(parsed["requests"][0]["messageId"] == first);
+  CHECK(parsed["requests"][0]["addresseeCode"] == kZags);
+  CHECK(parsed["requests"][0]["agencyCode"] == "ZAGS");
+  CHECK(parsed["requests"][0]["answerDueAt"] == "2026-03-17T21:00:00Z");
+  CHECK(parsed["requests"][0]["workingDaysLate"] == 3);
+  CHECK(parsed["nextPageToken"] == "");
+
+  // show: the deadline status by the due date, the deadline events in the history, and the notices.
+  CommandResult show = Ctl(gateway, {"show", first});
+  CHECK(show.out.find("Answer due before:  2026-03-17T21:00:00.000Z (OVERDUE)\n") != std::string::npos);
+  CHECK(std::regex_search(show.out, std::regex("Z  ACCEPTED +gateway +deadline OVERDUE\\b")));
+  std::string notice_id;
+  for (const v1::Message& message : gateway.Receive(kZags, 10, 0)) {
+    if (message.kind() == v1::MESSAGE_KIND_NOTICE && message.notice().request_id() == first &&
+        message.notice().event() == v1::DEADLINE_EVENT_OVERDUE) {
+      notice_id = message.message_id();
+    }
+  }
+  REQUIRE(!notice_id.empty());
+  CommandResult notice = Ctl(gateway, {"show", notice_id});
+  CHECK(notice.exit_status == 0);
+  CHECK(notice.out.find("Kind:               NOTICE\n") != std::string::npos);
+  CHECK(notice.out.find("About request:      " + first + "\n") != std::string::npos);
+}
+
+TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or JSON", "[mezhvedctl]") {
+  GatewayUnderTest gateway(GatewayUnderTest::Mode::kInsecure, {kTuesdayMs});
+  std::string answered = gateway.Send(kSocialDept, kZags, "r-1");
+  std::string open = gateway.Send(kSocialDept, kZags, "r-2");
+  std::string refused = gateway.Send(kSocialDept, kHospital, "r-3");
+  REQUIRE(gateway.Receive(kZags, 10, 0).size() == 2);
+  REQUIRE(gateway.Receive(kHospital, 10, 0).size() == 1);
+  gateway.AdvanceClock(3'600'000);  // answered an hour later, on the day of receipt: 0 working days
+  gateway.Respond(kZags, answered, "a-1");
+  gateway.Respond(kHospital, refused, "a-2", v1::REFUSAL_REASON_NO_DATA);
+
+  // The table: the period, then the figures of the addressees, their agencies and the total.
+  CommandResult table = Ctl(gateway, {"report", "2026-Q1"});
+  INFO(table.out << table.err);
+  CHECK(table.exit_status == 0);
+  // The gateway's time runs on from the simulated clock's at the real pace.
+  CHECK(std::regex_search(table.out, std::regex("^Report 2026-Q1: 2026-01-01 \\.\\. 2026-03-31, generated "
+                                                "2026-03-10T08:00:\\d\\d\\.\\d{3}Z; the period is not over: "
+                                                "the figures may still change\\.\n")));
+  // Received, on time, late, open, overdue, refusals, median and p90 working days.
+  std::vector<std::string> zags = ReportRow(table.out, "ZAGS", kZags);
+  REQUIRE(zags.size() == 14);
+  CHECK(zags[2] == "Отдел ЗАГС г. Барнаула");
+  CHECK(std::vector<std::string>(zags.begin() + 3, zags.begin() + 11) ==
+        std::vector<std::string>{"2", "1", "0", "1", "0", "0", "0", "0"});
+  std::vector<std::string> hospital = ReportRow(table.out, "HEALTH", kHospital);
+  REQUIRE(hospital.size() == 14);
+  CHECK(std::vector<std::string>(hospital.begin() + 3, hospital.begin() + 9) ==
+        std::vector<std::string>{"1", "1", "0", "0", "0", "1"});
+  std::vector<std::string> zags_agency = ReportRow(table.out, "ZAGS", "all");
+  REQUIRE(zags_agency.size() == 14);
+  CHECK(zags_agency[2] == "Управление юстиции (ЗАГС)");
+  CHECK(zags_agency[3] == "2");
+  std::vector<std::string> total = ReportRow(table.out, "all", "all");
+  REQUIRE(total.size() == 14);
+  CHECK(std::vector<std::string>(total.begin() + 3, total.begin() + 9) ==
+        std::vector<std::string>{"3", "2", "0", "1", "0", "1"});
+  // show's history names the refusal's reason.
+  CHECK(std::regex_search(Ctl(gateway, {"show", refused}).out,
+                          std::regex("Z  REFUSED +HEALTH-CRH-1 +deadline STOPPED; refusal NO_DATA; message ")));
+
+  // CSV and JSON are the gateway's export, byte for byte, on stdout or in a file.
+  const std::string server_csv = gateway.GetReport("2026-Q1", v1::REPORT_FORMAT_CSV).exported();
+  REQUIRE(!server_csv.empty());
+  CommandResult csv = Ctl(gateway, {"report", "2026-Q1", "--format", "csv"});
+  CHECK(csv.exit_status == 0);
+  CHECK(csv.out == server_csv);
+  std::map<std::string, std::string> zags_csv = CsvOrganisation(csv.out, kZags);
+  CHECK(zags_csv["requests_received"] == "2");
+  CHECK(zags_csv["answered_on_time"] == "1");
+  CHECK(zags_csv["answered_late"] == "0");
+  CHECK(zags_csv["open"] == "1");
+  TempDir dir;
+  CommandResult to_file = Ctl(gateway, {"report", "2026-Q1", "--format", "csv", "--output", (dir / "q1.csv").string()});
+  CHECK(to_file.exit_status == 0);
+  CHECK(to_file.out.empty());
+  CHECK(ReadFile(dir / "q1.csv") == server_csv);
+
+  CommandResult json_export = Ctl(gateway, {"report", "2026-Q1", "--format", "json"});
+  CHECK(json_export.exit_status == 0);
+  // The same export but for the instant it was made.
+  nlohmann::json from_ctl = nlohmann::json::parse(json_export.out);
+  nlohmann::json from_server = nlohmann::json::parse(gateway.GetReport("2026-Q1", v1::REPORT_FORMAT_JSON).exported());
+  CHECK(from_ctl.at("generated_at").get<std::string>().starts_with("2026-03-10T08:00:"));
+  from_ctl.erase("generated_at");
+  from_server.erase("generated_at");
+  CHECK(from_ctl == from_server);
+  nlohmann::json exported = FindBy(from_ctl["organisations"], "organisation_code", kZags);
+  REQUIRE(exported.is_object());
+  CHECK(exported["requests_received"] == "2");
+  CHECK(exported["answered_on_time"] == "1");
+  CHECK(exported["open"] == "1");
+
+  // --json: the API's response, like every other command.
+  CommandResult api = Ctl(gateway, {"--json", "report", "2026-Q1"});
+  CHECK(api.exit_status == 0);
+  nlohmann::json response = nlohmann::json::parse(api.out);
+  CHECK(response["report"]["period"] == "2026-Q1");
+  CHECK(response["report"]["periodComplete"] == false);
+  CHECK(response["report"]["total"]["requestsReceived"] == "3");
+  nlohmann::json zags_json = FindBy(response["report"]["organisations"], "organisationCode", kZags);
+  REQUIRE(zags_json.is_object());
+  CHECK(zags_json["requestsReceived"] == "2");
+  CHECK(zags_json["answeredOnTime"] == "1");
+  CHECK(zags_json["open"] == "1");
+  CHECK(response["exported"] == "");
+
+  // Other spellings of a period with today in it, and one without.
+  std::vector<std::string> day = ReportRow(Ctl(gateway, {"report", "2026-03-10..2026-03-10"}).out, "ZAGS", kZags);
+  REQUIRE(day.size() == 14);
+  CHECK(day[3] == "2");
+  CHECK(ReportRow(Ctl(gateway, {"report", "2026-H1"}).out, "ZAGS", kZags).at(3) == "2");
+  CommandResult later = Ctl(gateway, {"report", "2026-Q2"});
+  CHECK(later.exit_status == 0);
+  CHECK(ReportRow(later.out, "ZAGS", kZags).empty());
+  CHECK(ReportRow(later.out, "all", "all").at(3) == "0");
+
+  // A malformed period is the gateway's INVALID_ARGUMENT, naming the field.
+  CommandResult malformed = Ctl(gateway, {"report", "2026-Q5"});
+  CHECK(malformed.exit_status == 1);
+  CHECK(malformed.out.empty());
+  CHECK(malformed.err.starts_with("error: INVALID_ARGUMENT: "));
+  CHECK(malformed.err.find("\n  period MALFORMED") != std::string::npos);
+  CommandResult malformed_csv =
+      Ctl(gateway, {"report", "last-year", "--format", "csv", "--output", (dir / "never.csv").string()});
+  CHECK(malformed_csv.exit_status == 1);
+  CHECK(malformed_csv.err.starts_with("error: INVALID_ARGUMENT: "));
+  CHECK_FALSE(std::filesystem::exists(dir / "never.csv"));
+
+  // Usage: the format is one of three, the period is required, the output file must be writable.
+  CHECK(Ctl(gateway, {"report", "2026-Q1", "--format", "xlsx"}).exit_status == 2);
+  CHECK(Ctl(gateway, {"report"}).exit_status == 2);
+  CommandResult unwritable =
+      Ctl(gateway, {"report", "2026-Q1", "--format", "csv", "--output", (dir / "missing" / "q1.csv").string()});
+  CHECK(unwritable.exit_status == 2);
+  CHECK(unwritable.err == "error: cannot write " + (dir / "missing" / "q1.csv").string() + "\n");
+}
+
 TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {
   CHECK(Mezhvedctl({}).exit_status == 2);
   CHECK(Mezhvedctl({"--insecure", "frobnicate"}).exit_status == 2);
   CHECK(Mezhvedctl({"--insecure", "list"}).exit_status == 2);
   CHECK(Mezhvedctl({"--insecure", "list", kZags, "--limit", "0"}).exit_status == 2);
+  CHECK(Mezhvedctl({"--insecure", "overdue", "--limit", "1001"}).exit_status == 2);
   CHECK(Mezhvedctl({"--insecure", "--ca", "ca.pem", "queues"}).exit_status == 2);
   CHECK(Mezhvedctl({"--operator", "alice", "queues"}).exit_status == 2);  // --operator needs --insecure
   CHECK(Mezhvedctl({"--insecure", "--timeout", "0", "queues"}).exit_status == 2);
@@ -304,6 +569,8 @@ TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {
   CommandResult help = Mezhvedctl({"--help"});
   CHECK(help.exit_status == 0);
   CHECK(help.out.find("requeue") != std::string::npos);
+  CHECK(help.out.find("overdue") != std::string::npos);
+  CHECK(help.out.find("report") != std::string::npos);
 }
 
 TEST_CASE("mezhvedctl exits 3 when nothing listens", "[mezhvedctl]") {

@@ -204,6 +204,215 @@ TEST_CASE("show of a response links its request; an ended lease says so", "[form
   CHECK(text.ends_with("History: none\n"));
 }
 
+TEST_CASE("show prints the deadline status next to the due date", "[format]") {
+  v1::MessageStatus status;
+  status.set_kind(v1::MESSAGE_KIND_REQUEST);
+  *status.mutable_answer_due_at() = At(kAcceptedSeconds + 7 * 86400);
+  status.set_deadline_status(v1::DEADLINE_STATUS_OVERDUE);
+  CHECK_THAT(FormatMessageStatus(status, kAcceptedSeconds * 1000),
+             Catch::Contains("Answer due before:  2026-12-01T10:15:30.000Z (OVERDUE)\n"));
+  status.set_deadline_status(v1::DEADLINE_STATUS_DUE_SOON);
+  CHECK_THAT(FormatMessageStatus(status, kAcceptedSeconds * 1000),
+             Catch::Contains("Answer due before:  2026-12-01T10:15:30.000Z (DUE_SOON)\n"));
+  // A status without a period to show still says where the deadline stands.
+  status.clear_answer_due_at();
+  status.set_deadline_status(v1::DEADLINE_STATUS_STOPPED);
+  std::string stopped = FormatMessageStatus(status, kAcceptedSeconds * 1000);
+  CHECK_THAT(stopped, Catch::Contains("Deadline:           STOPPED\n"));
+  CHECK(stopped.find("Answer due before") == std::string::npos);
+  // No answer due (referrals): neither line.
+  status.clear_deadline_status();
+  std::string none = FormatMessageStatus(status, kAcceptedSeconds * 1000);
+  CHECK(none.find("Deadline") == std::string::npos);
+  CHECK(none.find("Answer due") == std::string::npos);
+}
+
+TEST_CASE("show's history names deadline events and refusal reasons", "[format]") {
+  v1::MessageStatus status;
+  status.set_message_id("q1");
+  status.set_kind(v1::MESSAGE_KIND_REQUEST);
+  status.set_state(v1::MESSAGE_STATE_REFUSED);
+  v1::HistoryEvent due_soon = Event(kAcceptedSeconds, v1::MESSAGE_STATE_DELIVERED, "gateway");
+  due_soon.set_deadline_event(v1::DEADLINE_EVENT_DUE_SOON);
+  due_soon.set_note("answer due soon");
+  *due_soon.mutable_answer_due_at() = At(kAcceptedSeconds + 86400);  // in the field above already: not repeated
+  *status.add_history() = due_soon;
+  v1::HistoryEvent restarted = Event(kAcceptedSeconds + 1, v1::MESSAGE_STATE_SUPPLEMENTED, "SOCPROT-BARNAUL");
+  restarted.set_deadline_event(v1::DEADLINE_EVENT_RESTARTED);
+  *restarted.mutable_answer_due_at() = At(kAcceptedSeconds + 8 * 86400);
+  restarted.set_related_message_id("s1");
+  *status.add_history() = restarted;
+  v1::HistoryEvent refused = Event(kAcceptedSeconds + 2, v1::MESSAGE_STATE_REFUSED, "ZAGS-BARNAUL");
+  refused.set_deadline_event(v1::DEADLINE_EVENT_STOPPED);
+  refused.set_refusal_reason(v1::REFUSAL_REASON_NO_DATA);
+  refused.set_related_message_id("r1");
+  *status.add_history() = refused;
+
+  CHECK_THAT(FormatMessageStatus(status, kAcceptedSeconds * 1000),
+             Catch::EndsWith("History:\n"
+                             "TIME (UTC)                STATE         ACTOR            ATTEMPT  DETAILS\n"
+                             "------------------------  ------------  ---------------  -------  "
+                             "-------------------------------------------------------------------\n"
+                             "2026-11-24T10:15:30.000Z  DELIVERED     gateway                   "
+                             "deadline DUE_SOON; answer due soon\n"
+                             "2026-11-24T10:15:31.000Z  SUPPLEMENTED  SOCPROT-BARNAUL           "
+                             "deadline RESTARTED, due before 2026-12-02T10:15:30.000Z; message s1\n"
+                             "2026-11-24T10:15:32.000Z  REFUSED       ZAGS-BARNAUL              "
+                             "deadline STOPPED; refusal NO_DATA; message r1\n"));
+  CHECK(DeadlineEventName(static_cast<v1::DeadlineEvent>(9)) == "DEADLINE_EVENT_9");
+  CHECK(RefusalReasonName(v1::REFUSAL_REASON_CONTRADICTS_LAW) == "CONTRADICTS_LAW");
+}
+
+TEST_CASE("show of a deadline notice names the request it is about", "[format]") {
+  v1::MessageStatus status;
+  status.set_message_id("n1");
+  status.set_kind(v1::MESSAGE_KIND_NOTICE);
+  status.set_state(v1::MESSAGE_STATE_ACCEPTED);
+  status.set_sender_code("gateway");
+  status.set_recipient_code("ZAGS-BARNAUL");
+  status.set_request_id("q1");
+  std::string text = FormatMessageStatus(status, kAcceptedSeconds * 1000);
+  CHECK_THAT(text, Catch::Contains("Kind:               NOTICE\n"));
+  CHECK_THAT(text, Catch::Contains("About request:      q1\n"));
+  CHECK(text.find("Answers request") == std::string::npos);
+  CHECK(text.find("Responses:") == std::string::npos);
+}
+
+v1::OverdueRequest Overdue(const std::string& id, const std::string& addressee, uint32_t days_late) {
+  v1::OverdueRequest request;
+  request.set_message_id(id);
+  request.set_requester_code("SOCPROT-BARNAUL");
+  request.set_addressee_code(addressee);
+  request.set_addressee_name(addressee == "ZAGS-BARNAUL" ? "Отдел ЗАГС г. Барнаула" : "");
+  request.set_agency_code(addressee == "ZAGS-BARNAUL" ? "ZAGS" : "");
+  request.mutable_information_type()->set_id("zags.civil-status-record");
+  request.mutable_information_type()->set_version("1.0");
+  request.set_state(v1::MESSAGE_STATE_ACKNOWLEDGED);
+  *request.mutable_accepted_at() = At(kAcceptedSeconds);
+  *request.mutable_answer_due_at() = At(kAcceptedSeconds + 7 * 86400);
+  request.set_working_days_late(days_late);
+  return request;
+}
+
+TEST_CASE("overdue requests name the late party", "[format]") {
+  v1::ListOverdueResponse response;
+  *response.add_requests() = Overdue("0193a1b2-0000-7000-8000-000000000001", "ZAGS-BARNAUL", 12);
+  // A former organisation: no name and no agency in the registry any more.
+  *response.add_requests() = Overdue("0193a1b2-0000-7000-8000-000000000002", "ZAGS-OLD", 3);
+  response.set_next_page_token("CgQIARAB");
+
+  CHECK(FormatOverdue(response) ==
+        "MESSAGE ID                            LATE PARTY    NAME                    AGENCY  REQUESTER        "
+        "INFORMATION TYPE              DUE BEFORE (UTC)          WORKING DAYS LATE\n"
+        "------------------------------------  ------------  ----------------------  ------  ---------------  "
+        "----------------------------  ------------------------  -----------------\n"
+        "0193a1b2-0000-7000-8000-000000000001  ZAGS-BARNAUL  Отдел ЗАГС г. Барнаула  ZAGS    SOCPROT-BARNAUL  "
+        "zags.civil-status-record 1.0  2026-12-01T10:15:30.000Z                 12\n"
+        "0193a1b2-0000-7000-8000-000000000002  ZAGS-OLD      -                       -       SOCPROT-BARNAUL  "
+        "zags.civil-status-record 1.0  2026-12-01T10:15:30.000Z                  3\n"
+        "2 overdue requests; next page token: CgQIARAB\n");
+
+  response.clear_next_page_token();
+  response.mutable_requests()->DeleteSubrange(1, 1);
+  CHECK(FormatOverdue(response).ends_with("\n1 overdue request; last page.\n"));
+  CHECK(FormatOverdue(v1::ListOverdueResponse()) == "0 overdue requests; last page.\n");
+}
+
+v1::ComplianceRow Row(const std::string& agency, const std::string& organisation, const std::string& name) {
+  v1::ComplianceRow row;
+  row.set_agency_code(agency);
+  row.set_organisation_code(organisation);
+  row.set_name(name);
+  return row;
+}
+
+TEST_CASE("reports print the period and one row per organisation, agency and the total", "[format]") {
+  v1::ComplianceReport report;
+  report.set_period("2026-Q1");
+  report.mutable_first_day()->set_year(2026);
+  report.mutable_first_day()->set_month(1);
+  report.mutable_first_day()->set_day(1);
+  report.mutable_last_day()->set_year(2026);
+  report.mutable_last_day()->set_month(3);
+  report.mutable_last_day()->set_day(31);
+  *report.mutable_generated_at() = At(1773126000);  // 2026-03-10T07:00:00Z
+  report.set_period_complete(false);
+
+  v1::ComplianceRow zags = Row("ZAGS", "ZAGS-BARNAUL", "Отдел ЗАГС г. Барнаула");
+  zags.set_requests_received(12);
+  zags.set_answered_on_time(7);
+  zags.set_answered_late(2);
+  zags.set_open(3);
+  zags.set_open_overdue(1);
+  v1::RefusalCount* no_data = zags.add_refusals();
+  no_data->set_reason(v1::REFUSAL_REASON_NO_DATA);
+  no_data->set_count(2);
+  v1::RefusalCount* denied = zags.add_refusals();
+  denied->set_reason(v1::REFUSAL_REASON_ACCESS_DENIED);
+  denied->set_count(1);
+  zags.set_answers_timed(9);
+  zags.set_median_answer_working_days(2.5);
+  zags.set_p90_answer_working_days(6);
+  *report.add_organisations() = zags;
+  v1::ComplianceRow social = Row("SOCPROT", "SOCPROT-BARNAUL", "Соцзащита");
+  social.set_social_support_requests_sent(4);
+  social.set_social_support_citizens(3);
+  social.set_referrals_received(1);
+  *report.add_organisations() = social;
+  v1::ComplianceRow zags_agency = zags;
+  zags_agency.set_organisation_code("");
+  zags_agency.set_name("Управление юстиции (ЗАГС)");
+  *report.add_agencies() = zags_agency;
+  v1::ComplianceRow total = zags;
+  total.set_agency_code("");
+  total.set_organisation_code("");
+  total.set_name("");
+  total.set_referrals_received(1);
+  total.set_social_support_requests_sent(4);
+  total.set_social_support_citizens(3);
+  *report.mutable_total() = total;
+
+  CHECK(FormatReport(report) ==
+        "Report 2026-Q1: 2026-01-01 .. 2026-03-31, generated 2026-03-10T07:00:00.000Z; the period is not over: the "
+        "figures may still change.\n"
+        "\n"
+        "AGENCY   ORGANISATION     NAME                       RECEIVED  ON TIME  LATE  OPEN  OVERDUE  REFUSALS  "
+        "MEDIAN WD  P90 WD  REFERRALS  SOCIAL SUPPORT SENT  CITIZENS\n"
+        "-------  ---------------  -------------------------  --------  -------  ----  ----  -------  --------  "
+        "---------  ------  ---------  -------------------  --------\n"
+        "ZAGS     ZAGS-BARNAUL     Отдел ЗАГС г. Барнаула           12        7     2     3        1         3  "
+        "      2.5       6          0                    0         0\n"
+        "SOCPROT  SOCPROT-BARNAUL  Соцзащита                         0        0     0     0        0         0  "
+        "        -       -          1                    4         3\n"
+        "ZAGS     all              Управление юстиции (ЗАГС)        12        7     2     3        1         3  "
+        "      2.5       6          0                    0         0\n"
+        "all      all              total                            12        7     2     3        1         3  "
+        "      2.5       6          1                    4         3\n"
+        "\n"
+        "Received: requests with an answer due; open: no final answer at the end of the period, overdue: of them past "
+        "their answer period;\n"
+        "refusals: final refusals, all reasons; WD: working days from receipt to the final answer.\n");
+
+  report.set_period_complete(true);
+  report.clear_organisations();
+  report.clear_agencies();
+  report.clear_total();
+  std::string empty = FormatReport(report);
+  CHECK(
+      empty.starts_with("Report 2026-Q1: 2026-01-01 .. 2026-03-31, generated 2026-03-10T07:00:00.000Z; the "
+                        "period is complete.\n"));
+  CHECK_THAT(empty, Catch::Contains("\nall     all           total         0        0     0     0        0  "));
+}
+
+TEST_CASE("dates print as ISO days", "[format]") {
+  v1::Date date;
+  CHECK(FormatDate(date) == "-");
+  date.set_year(2026);
+  date.set_month(3);
+  date.set_day(9);
+  CHECK(FormatDate(date) == "2026-03-09");
+}
+
 TEST_CASE("requeue results say which ids stayed and why", "[format]") {
   v1::RequeueResponse response;
   v1::RequeueResult* done = response.add_results();

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <utility>
 
@@ -68,13 +70,69 @@ std::string FieldBlock(const std::vector<std::pair<std::string, std::string>>& f
   return text;
 }
 
+// The deadline event and the refusal reason first ("deadline OVERDUE", "refusal NO_DATA"), then the note and the
+// related message. A restart names the end of the new period: the top of `show` has the current one only.
 std::string HistoryDetails(const v1::HistoryEvent& event) {
-  std::string details = event.note();
+  std::string details;
+  const auto append = [&details](const std::string& part) {
+    if (!part.empty()) {
+      details += (details.empty() ? "" : "; ") + part;
+    }
+  };
+  if (event.deadline_event() != v1::DEADLINE_EVENT_UNSPECIFIED) {
+    std::string deadline = "deadline " + DeadlineEventName(event.deadline_event());
+    if (event.deadline_event() == v1::DEADLINE_EVENT_RESTARTED && IsSet(event.answer_due_at())) {
+      deadline += ", due before " + FormatTimestamp(event.answer_due_at());
+    }
+    append(deadline);
+  }
+  if (event.refusal_reason() != v1::REFUSAL_REASON_UNSPECIFIED) {
+    append("refusal " + RefusalReasonName(event.refusal_reason()));
+  }
+  append(event.note());
   if (!event.related_message_id().empty()) {
-    details += (details.empty() ? "" : "; ") + std::string("message ") + event.related_message_id();
+    append("message " + event.related_message_id());
   }
   return details;
 }
+
+// Working days to a tenth, as the gateway's CSV export writes them: "3", "2.5".
+std::string Tenths(double value) {
+  const long long tenths = std::llround(value * 10);
+  const std::string whole = std::to_string(tenths / 10);
+  return tenths % 10 == 0 ? whole : whole + "." + std::to_string(std::llabs(tenths % 10));
+}
+
+uint64_t RefusalsTotal(const v1::ComplianceRow& row) {
+  uint64_t total = 0;
+  for (const v1::RefusalCount& refusals : row.refusals()) {
+    total += refusals.count();
+  }
+  return total;
+}
+
+// The figures of one report row, after its three naming cells. Median and p90 are "-" when no answer was timed
+// (the gateway sends 0 then).
+std::vector<std::string> ReportCells(std::string agency, std::string organisation, std::string name,
+                                     const v1::ComplianceRow& row) {
+  const bool timed = row.answers_timed() > 0;
+  return {std::move(agency),
+          std::move(organisation),
+          std::move(name),
+          std::to_string(row.requests_received()),
+          std::to_string(row.answered_on_time()),
+          std::to_string(row.answered_late()),
+          std::to_string(row.open()),
+          std::to_string(row.open_overdue()),
+          std::to_string(RefusalsTotal(row)),
+          timed ? Tenths(row.median_answer_working_days()) : kNone,
+          timed ? Tenths(row.p90_answer_working_days()) : kNone,
+          std::to_string(row.referrals_received()),
+          std::to_string(row.social_support_requests_sent()),
+          std::to_string(row.social_support_citizens())};
+}
+
+std::string OrNone(const std::string& text) { return text.empty() ? kNone : text; }
 
 std::string HistoryTable(const google::protobuf::RepeatedPtrField<v1::HistoryEvent>& history) {
   if (history.empty()) {
@@ -197,11 +255,32 @@ std::string StateName(v1::MessageState state) {
 
 std::string KindName(v1::MessageKind kind) { return WithoutPrefix(v1::MessageKind_Name(kind), "MESSAGE_KIND_", kind); }
 
+std::string DeadlineStatusName(v1::DeadlineStatus status) {
+  return WithoutPrefix(v1::DeadlineStatus_Name(status), "DEADLINE_STATUS_", status);
+}
+
+std::string DeadlineEventName(v1::DeadlineEvent event) {
+  return WithoutPrefix(v1::DeadlineEvent_Name(event), "DEADLINE_EVENT_", event);
+}
+
+std::string RefusalReasonName(v1::RefusalReason reason) {
+  return WithoutPrefix(v1::RefusalReason_Name(reason), "REFUSAL_REASON_", reason);
+}
+
 std::string InformationTypeText(const v1::InformationTypeRef& type) {
   if (type.id().empty()) {
     return kNone;
   }
   return type.version().empty() ? type.id() : type.id() + " " + type.version();
+}
+
+std::string FormatDate(const v1::Date& date) {
+  if (date.year() == 0 && date.month() == 0 && date.day() == 0) {
+    return kNone;
+  }
+  std::array<char, 32> text{};
+  std::snprintf(text.data(), text.size(), "%04d-%02d-%02d", date.year(), date.month(), date.day());
+  return text.data();
 }
 
 std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now) {
@@ -251,14 +330,24 @@ std::string FormatMessageStatus(const v1::MessageStatus& status, UnixMillis now)
       {"Delivery attempts", std::to_string(status.delivery_attempts())},
       {"Lease expires", LeaseText(status.lease_expires_at(), now)},
   };
-  if (status.kind() == v1::MESSAGE_KIND_RESPONSE || !status.request_id().empty()) {
-    fields.emplace_back("Answers request", status.request_id().empty() ? kNone : status.request_id());
+  if (status.kind() == v1::MESSAGE_KIND_NOTICE) {
+    // A deadline notice is about a request; it answers nothing and gets no responses.
+    fields.emplace_back("About request", status.request_id().empty() ? kNone : status.request_id());
+  } else {
+    if (status.kind() == v1::MESSAGE_KIND_RESPONSE || !status.request_id().empty()) {
+      fields.emplace_back("Answers request", status.request_id().empty() ? kNone : status.request_id());
+    }
+    if (status.kind() != v1::MESSAGE_KIND_RESPONSE) {
+      fields.emplace_back("Responses", JoinedOrNone(status.response_ids()));
+    }
   }
-  if (status.kind() != v1::MESSAGE_KIND_RESPONSE) {
-    fields.emplace_back("Responses", JoinedOrNone(status.response_ids()));
-  }
+  const bool has_deadline_status = status.deadline_status() != v1::DEADLINE_STATUS_UNSPECIFIED;
   if (status.has_answer_due_at()) {
-    fields.emplace_back("Answer due before", FormatTimestamp(status.answer_due_at()));
+    fields.emplace_back("Answer due before",
+                        FormatTimestamp(status.answer_due_at()) +
+                            (has_deadline_status ? " (" + DeadlineStatusName(status.deadline_status()) + ")" : ""));
+  } else if (has_deadline_status) {
+    fields.emplace_back("Deadline", DeadlineStatusName(status.deadline_status()));
   }
   if (status.channel() != v1::CHANNEL_UNSPECIFIED) {
     fields.emplace_back("Channel", WithoutPrefix(v1::Channel_Name(status.channel()), "CHANNEL_", status.channel()) +
@@ -321,6 +410,51 @@ std::string FormatRejections(const v1::ListRejectionsResponse& response) {
     return text + "; last page.\n";
   }
   return text + "; next page token: " + response.next_page_token() + "\n";
+}
+
+std::string FormatOverdue(const v1::ListOverdueResponse& response) {
+  std::string text;
+  if (!response.requests().empty()) {
+    TextTable table({"MESSAGE ID", "LATE PARTY", "NAME", "AGENCY", "REQUESTER", "INFORMATION TYPE", "DUE BEFORE (UTC)",
+                     "WORKING DAYS LATE"});
+    table.AlignColumn(7, TextTable::Align::kRight);
+    for (const v1::OverdueRequest& request : response.requests()) {
+      table.AddRow({request.message_id(), request.addressee_code(), OrNone(request.addressee_name()),
+                    OrNone(request.agency_code()), request.requester_code(),
+                    InformationTypeText(request.information_type()), FormatTimestamp(request.answer_due_at()),
+                    std::to_string(request.working_days_late())});
+    }
+    text = table.Render();
+  }
+  text += std::to_string(response.requests_size()) +
+          (response.requests_size() == 1 ? " overdue request" : " overdue requests");
+  if (response.next_page_token().empty()) {
+    return text + "; last page.\n";
+  }
+  return text + "; next page token: " + response.next_page_token() + "\n";
+}
+
+std::string FormatReport(const v1::ComplianceReport& report) {
+  std::string text = "Report " + report.period() + ": " + FormatDate(report.first_day()) + " .. " +
+                     FormatDate(report.last_day()) + ", generated " + FormatTimestamp(report.generated_at()) +
+                     (report.period_complete() ? "; the period is complete.\n"
+                                               : "; the period is not over: the figures may still change.\n");
+  TextTable table({"AGENCY", "ORGANISATION", "NAME", "RECEIVED", "ON TIME", "LATE", "OPEN", "OVERDUE", "REFUSALS",
+                   "MEDIAN WD", "P90 WD", "REFERRALS", "SOCIAL SUPPORT SENT", "CITIZENS"});
+  for (size_t column = 3; column < 14; ++column) {
+    table.AlignColumn(column, TextTable::Align::kRight);
+  }
+  for (const v1::ComplianceRow& row : report.organisations()) {
+    table.AddRow(ReportCells(OrNone(row.agency_code()), row.organisation_code(), OrNone(row.name()), row));
+  }
+  for (const v1::ComplianceRow& row : report.agencies()) {
+    table.AddRow(ReportCells(row.agency_code(), "all", OrNone(row.name()), row));
+  }
+  table.AddRow(ReportCells("all", "all", "total", report.total()));
+  return text + "\n" + table.Render() +
+         "\nReceived: requests with an answer due; open: no final answer at the end of the period, overdue: of them "
+         "past their answer period;\nrefusals: final refusals, all reasons; WD: working days from receipt to the "
+         "final answer.\n";
 }
 
 std::string FormatRpcError(const RpcError& error) {

@@ -50,14 +50,20 @@ std::string FormatAge(const google::protobuf::Timestamp& timestamp, UnixMillis n
 // Enum values without their prefix: "DEAD_LETTERED", "REQUEST".
 std::string StateName(v1::MessageState state);
 std::string KindName(v1::MessageKind kind);
+std::string DeadlineStatusName(v1::DeadlineStatus status);
+std::string DeadlineEventName(v1::DeadlineEvent event);
+std::string RefusalReasonName(v1::RefusalReason reason);
 // "zags.civil-status-record 1.0", or "-" when the message has none.
 std::string InformationTypeText(const v1::InformationTypeRef& type);
+// "2026-03-31", or "-" when the date is unset.
+std::string FormatDate(const v1::Date& date);
 
 // `mezhvedctl queues`: one row per recipient organisation.
 std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now);
 // `mezhvedctl list`: one row per message, then the next page token when there is one.
 std::string FormatMessageList(const v1::ListMessagesResponse& response, UnixMillis now);
-// `mezhvedctl show`: the message's fields, its links to requests/responses and its history timeline.
+// `mezhvedctl show`: the message's fields (a request's answer deadline with its status; the request a notice is
+// about), its links to requests/responses and its history timeline (with deadline events and refusal reasons).
 std::string FormatMessageStatus(const v1::MessageStatus& status, UnixMillis now);
 // `mezhvedctl requeue`: one line per id, with the reason when it was not requeued.
 std::string FormatRequeueResults(const v1::RequeueResponse& response);
@@ -65,6 +71,12 @@ std::string FormatRequeueResults(const v1::RequeueResponse& response);
 std::string FormatAgreements(const v1::ListAgreementsResponse& response);
 // One block per refused message: when, who, the operation and the stable code, then each failing field.
 std::string FormatRejections(const v1::ListRejectionsResponse& response);
+// `mezhvedctl overdue`: one row per overdue request, naming the late party (the addressee), then the next page
+// token when there is one.
+std::string FormatOverdue(const v1::ListOverdueResponse& response);
+// `mezhvedctl report`: the period, then one row per organisation, per agency and the total, the figures exactly as
+// the gateway computed them (median and p90 shown to a tenth, like its CSV export).
+std::string FormatReport(const v1::ComplianceReport& report);
 // An RPC failure: "error: CODE: message", then one line per failing field.
 std::string FormatRpcError(const RpcError& error);
 

@@ -1,11 +1,13 @@
 // mezhvedctl: the operator's command line for a running gateway. It speaks only the OperatorConsole gRPC API
 // (never the store), prints tables or, with --json, the responses as protobuf JSON.
-// Exit status: 0 done, 1 the gateway reported an error (or a message was not requeued), 2 usage, 3 no connection.
+// Exit status: 0 done, 1 the gateway reported an error (or a message was not requeued), 2 usage (or a --output file
+// that cannot be written), 3 no connection.
 #include <google/protobuf/util/json_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -31,6 +33,18 @@ struct GlobalOptions {
   std::string operator_name = "duty";
   bool json = false;
   double timeout_seconds = 10;
+};
+
+struct PageOptions {
+  uint32_t limit = 0;
+  std::string page_token;
+  bool all_pages = false;
+};
+
+struct ReportOptions {
+  std::string period;
+  std::string format = "table";
+  std::string output_file;
 };
 
 struct ListOptions {
@@ -109,6 +123,63 @@ class Console {
       return Fail(status, context);
     }
     Print(response, FormatMessageStatus(response, SystemClock().NowMs()));
+    return kExitOk;
+  }
+
+  int Overdue(const PageOptions& pages) {
+    v1::ListOverdueRequest request;
+    request.set_page_size(pages.limit);
+    request.set_page_token(pages.page_token);
+    v1::ListOverdueResponse all;
+    do {
+      v1::ListOverdueResponse page;
+      grpc::ClientContext context;
+      Prepare(context);
+      grpc::Status status = stub_->ListOverdue(&context, request, &page);
+      if (!status.ok()) {
+        return Fail(status, context);
+      }
+      all.mutable_requests()->MergeFrom(page.requests());
+      all.set_next_page_token(page.next_page_token());
+      request.set_page_token(page.next_page_token());
+    } while (pages.all_pages && !all.next_page_token().empty());
+    Print(all, FormatOverdue(all));
+    return kExitOk;
+  }
+
+  // The table is made here from the structured report; CSV and JSON are the gateway's own export, written as they
+  // came so that the figures are exactly the gateway's.
+  int Report(const ReportOptions& report) {
+    v1::GetReportRequest request;
+    request.set_period(report.period);
+    if (report.format == "csv") {
+      request.set_format(v1::REPORT_FORMAT_CSV);
+    } else if (report.format == "json") {
+      request.set_format(v1::REPORT_FORMAT_JSON);
+    }
+    v1::GetReportResponse response;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->GetReport(&context, request, &response);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    const std::string text =
+        request.format() == v1::REPORT_FORMAT_UNSPECIFIED ? FormatReport(response.report()) : response.exported();
+    if (report.output_file.empty()) {
+      Print(response, text);
+      return kExitOk;
+    }
+    std::ofstream out(report.output_file, std::ios::binary | std::ios::trunc);
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    out.close();
+    if (!out) {
+      std::cerr << "error: cannot write " << report.output_file << "\n";
+      return kExitUsage;
+    }
+    if (options_.json) {
+      std::cout << ToJson(response);
+    }
     return kExitOk;
   }
 
@@ -274,6 +345,29 @@ int Run(int argc, char** argv) {
   rejections->add_option("--limit", rejections_limit, "Page size (1..1000)")->capture_default_str();
   rejections->add_option("--page-token", rejections_token, "Continue after a previous page");
 
+  PageOptions overdue_pages;
+  CLI::App* overdue = app.add_subcommand(
+      "overdue", "Requests past their answer deadline, the longest overdue first, naming the late party");
+  overdue->add_option("--limit", overdue_pages.limit, "Requests per page (the gateway's default is 50, at most 1000)")
+      ->check(CLI::Range(1, 1000));
+  overdue->add_option("--page-token", overdue_pages.page_token, "Continue from a previous page");
+  overdue->add_flag("--all", overdue_pages.all_pages, "Follow the page tokens to the end of the list");
+
+  ReportOptions report_options;
+  CLI::App* report = app.add_subcommand(
+      "report", "Deadline compliance for a reporting period, per organisation, per agency and in total");
+  report
+      ->add_option("period", report_options.period,
+                   "2026-Q1..2026-Q4, 2026-H1, 2026-H2, 2026, or 2026-01-01..2026-03-31 (local days, inclusive)")
+      ->required();
+  report
+      ->add_option("--format", report_options.format,
+                   "table (made from the report), or csv or json (the gateway's export, verbatim)")
+      ->check(CLI::IsMember({"table", "csv", "json"}))
+      ->capture_default_str();
+  report->add_option("--output", report_options.output_file,
+                     "Write the report to this file instead of stdout (with --json, stdout still gets the response)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -301,6 +395,12 @@ int Run(int argc, char** argv) {
   }
   if (*rejections) {
     return console.Rejections(rejections_limit, rejections_token);
+  }
+  if (*overdue) {
+    return console.Overdue(overdue_pages);
+  }
+  if (*report) {
+    return console.Report(report_options);
   }
   return console.Requeue(requeue_ids);
 }
