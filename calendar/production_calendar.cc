@@ -119,7 +119,7 @@ int DayOfYear(const Day& day) { return static_cast<int>(DaysSinceEpoch(day) - Da
 Status Invalid(const std::string& origin, int line, const std::string& message) {
   std::string where = origin;
   if (line > 0) {
-    where += ":" + std::to_string(line);
+    where.append(":").append(std::to_string(line));  // not ":" + ...: GCC 12's -O3 -Wrestrict false positive
   }
   return {ErrorCode::kConfigInvalid, where + ": " + message};
 }

@@ -27,6 +27,10 @@ Status RocksDbStore::Impl::OpenDatabase() {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
+  // RocksDB's default WAL bound is 4 x the write buffers of every column family (gigabytes with thirteen of them):
+  // flush the column families that hold the oldest log earlier, so the log on disk stays small.
+  constexpr uint64_t kMaxTotalWalBytes = 256ULL << 20;
+  db_options.max_total_wal_size = kMaxTotalWalBytes;
 
   // RocksDB refuses to open a database without naming all its column families: open those of a newer version too,
   // so that the format version check below can explain the refusal.
