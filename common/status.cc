@@ -50,6 +50,18 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "SCHEMA_INVALID";
     case ErrorCode::kNoCalendar:
       return "NO_CALENDAR";
+    case ErrorCode::kSignatureMissing:
+      return "SIGNATURE_MISSING";
+    case ErrorCode::kSignatureMalformed:
+      return "SIGNATURE_MALFORMED";
+    case ErrorCode::kSignatureInvalid:
+      return "SIGNATURE_INVALID";
+    case ErrorCode::kCertificateUntrusted:
+      return "CERTIFICATE_UNTRUSTED";
+    case ErrorCode::kCertificateExpired:
+      return "CERTIFICATE_EXPIRED";
+    case ErrorCode::kCertificateRevoked:
+      return "CERTIFICATE_REVOKED";
     case ErrorCode::kConfigInvalid:
       return "CONFIG_INVALID";
   }

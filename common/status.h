@@ -37,6 +37,13 @@ enum class ErrorCode {
   kSchemaInvalid,             // an XML payload breaks its information type's XSD; the violations are listed
   kNoCalendar,                // a date falls in a year for which no production calendar is loaded
   kConfigInvalid,             // start-up only: the configuration breaks a rule
+  kSignatureMissing,          // a required XML signature is absent
+  kSignatureMalformed,        // a signature the gateway does not accept: several, misplaced, covering only part of
+                              // the document (wrapping), other transforms, references or algorithms
+  kSignatureInvalid,          // the signature does not match the document or the certificate (changed bytes)
+  kCertificateUntrusted,      // the signer's certificate does not chain to a trusted CA
+  kCertificateExpired,        // the signer's certificate was not valid at the time of verification
+  kCertificateRevoked,        // the signer's certificate is on its CA's revocation list
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

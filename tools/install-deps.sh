@@ -9,10 +9,14 @@ packages=(
   # the design card's libraries
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librocksdb-dev libxml2-dev libxmlsec1-dev libssl-dev catch2
+  # GOST R 34.10-2012 for OpenSSL 3, and what unpacks Debian's xmlsec1 sources (built with GOST: see below)
+  libengine-gost-openssl dpkg-dev
   # well-kept helpers: CLI, JSON, logging
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev
   # tests and tools: xmllint for schemas/check.sh, clang and its fuzzer runtime for tools/run-fuzz.sh
   openssl clang-format clang-tidy libxml2-utils clang libclang-rt-14-dev
+  # the stock XMLDSig command-line tool, for the interoperability tests of the seals
+  xmlsec1
 )
 
 missing=()
@@ -27,4 +31,27 @@ if ((${#missing[@]} > 0)); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Debian builds xmlsec1 without GOST. The project builds Debian's own xmlsec1 sources (with Debian's patches) with
+# GOST R 34.10-2012 enabled, statically, into its build tree (cmake/XmlsecGost.cmake; docs/SIGNATURES.md). Here the
+# sources are fetched, once, with apt-get source: signed and checksummed by the Debian archive like any package.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+xmlsec_src="$repo/third_party/xmlsec1"
+if ! compgen -G "$xmlsec_src/xmlsec1-1.2.*/configure" >/dev/null; then
+  deb_src=/etc/apt/sources.list.d/mezhved-deb-src.sources
+  if ! grep -rqs "^Types:.*deb-src" /etc/apt/sources.list.d/ && ! grep -qs "^deb-src" /etc/apt/sources.list; then
+    echo "adding a deb-src entry for bookworm ($deb_src) to fetch xmlsec1's sources"
+    cat >"$deb_src" <<'SOURCES'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
+    apt-get update -qq
+  fi
+  mkdir -p "$xmlsec_src"
+  (cd "$xmlsec_src" && apt-get source -qq xmlsec1 2>&1 | grep -v "unsandboxed" || true)
+  compgen -G "$xmlsec_src/xmlsec1-1.2.*/configure" >/dev/null || { echo "apt-get source xmlsec1 failed" >&2; exit 1; }
 fi

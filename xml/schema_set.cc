@@ -15,6 +15,8 @@
 #include <mutex>
 #include <system_error>
 
+#include "xml/document.h"
+
 namespace mezhved::xml {
 
 struct SchemaSet::CompiledSchema {
@@ -49,9 +51,6 @@ XmlLimits SchemaFileLimits() {
 
 struct ParserContextFree {
   void operator()(xmlParserCtxt* context) const { xmlFreeParserCtxt(context); }
-};
-struct DocumentFree {
-  void operator()(xmlDoc* document) const { xmlFreeDoc(document); }
 };
 struct SchemaParserContextFree {
   void operator()(xmlSchemaParserCtxt* context) const { xmlSchemaFreeParserCtxt(context); }
@@ -322,6 +321,37 @@ std::string QualifiedName(std::string_view namespace_uri, std::string_view local
 
 }  // namespace
 
+StatusOr<DocumentPtr> ParseUntrusted(std::string_view document, const XmlLimits& limits, std::string_view field) {
+  InitializeLibxml2Once();
+  MEZHVED_RETURN_IF_ERROR(CheckXmlSafety(document, limits, field));
+  if (document.size() > static_cast<size_t>(INT_MAX)) {
+    return Status(
+        ErrorCode::kMessageTooLarge, std::string(field) + ": too large for the XML parser",
+        {{std::string(field), std::string(kViolationTooLarge), "over " + std::to_string(INT_MAX) + " bytes"}});
+  }
+
+  std::unique_ptr<xmlParserCtxt, ParserContextFree> parser(xmlNewParserCtxt());
+  if (parser == nullptr || parser->sax == nullptr) {
+    return Status(ErrorCode::kInternal, "libxml2 could not make a parser");
+  }
+  // A parser warning refuses the document too: it marks something libxml2 accepted only reluctantly.
+  Reports parse_reports(field, kViolationMalformed, 1, /*count_warnings=*/true);
+  parser->_private = &parse_reports;
+  parser->sax->serror = &RecordParserReport;
+  DocumentPtr parsed(xmlCtxtReadMemory(parser.get(), document.data(), static_cast<int>(document.size()), nullptr,
+                                       "UTF-8", kDocumentParseOptions));
+  if (parsed == nullptr || parser->wellFormed == 0 || parser->nsWellFormed == 0 || parse_reports.total > 0) {
+    if (parse_reports.listed.empty()) {
+      parse_reports.listed.push_back({std::string(field), std::string(kViolationMalformed), "not well-formed XML"});
+    }
+    // The message first: the arguments of a call are evaluated in no set order, and the list is moved.
+    std::string message = std::string(field) + ": " + parse_reports.listed.front().description;
+    return Status(ErrorCode::kInvalidXml, std::move(message), std::move(parse_reports.listed));
+  }
+
+  return parsed;
+}
+
 SchemaSet::SchemaSet() = default;
 SchemaSet::~SchemaSet() = default;
 
@@ -395,32 +425,10 @@ Status SchemaSet::Validate(std::string_view name, std::string_view document, std
   if (schema == schemas_.end()) {
     return {ErrorCode::kInvalidArgument, "no schema named '" + std::string(name) + "'"};
   }
-  MEZHVED_RETURN_IF_ERROR(CheckXmlSafety(document, limits, field));
-  if (document.size() > static_cast<size_t>(INT_MAX)) {
-    return Status(
-        ErrorCode::kMessageTooLarge, std::string(field) + ": too large for the XML parser",
-        {{std::string(field), std::string(kViolationTooLarge), "over " + std::to_string(INT_MAX) + " bytes"}});
-  }
+  StatusOr<DocumentPtr> parsed = ParseUntrusted(document, limits, field);
+  MEZHVED_RETURN_IF_ERROR(parsed.status());
 
-  std::unique_ptr<xmlParserCtxt, ParserContextFree> parser(xmlNewParserCtxt());
-  if (parser == nullptr || parser->sax == nullptr) {
-    return {ErrorCode::kInternal, "libxml2 could not make a parser"};
-  }
-  // A parser warning refuses the document too: it marks something libxml2 accepted only reluctantly.
-  Reports parse_reports(field, kViolationMalformed, 1, /*count_warnings=*/true);
-  parser->_private = &parse_reports;
-  parser->sax->serror = &RecordParserReport;
-  std::unique_ptr<xmlDoc, DocumentFree> parsed(xmlCtxtReadMemory(
-      parser.get(), document.data(), static_cast<int>(document.size()), nullptr, "UTF-8", kDocumentParseOptions));
-  if (parsed == nullptr || parser->wellFormed == 0 || parser->nsWellFormed == 0 || parse_reports.total > 0) {
-    if (parse_reports.listed.empty()) {
-      parse_reports.listed.push_back({std::string(field), std::string(kViolationMalformed), "not well-formed XML"});
-    }
-    return {ErrorCode::kInvalidXml, std::string(field) + ": " + parse_reports.listed.front().description,
-            std::move(parse_reports.listed)};
-  }
-
-  const xmlNode* root = xmlDocGetRootElement(parsed.get());
+  const xmlNode* root = xmlDocGetRootElement(parsed->get());
   if (root == nullptr) {
     return Status(ErrorCode::kInvalidXml, std::string(field) + ": no root element",
                   {{std::string(field), std::string(kViolationMalformed), "no root element"}});
@@ -446,7 +454,7 @@ Status SchemaSet::Validate(std::string_view name, std::string_view document, std
   // The validator's warnings are not violations of the schema.
   Reports violations(field, kViolationSchema, kMaxListedViolations, /*count_warnings=*/false);
   xmlSchemaSetValidStructuredErrors(validator.get(), &RecordValidationReport, &violations);
-  const int result = xmlSchemaValidateDoc(validator.get(), parsed.get());
+  const int result = xmlSchemaValidateDoc(validator.get(), parsed->get());
   if (result < 0) {
     return {ErrorCode::kInternal, "libxml2's schema validator failed on " + std::string(field)};
   }

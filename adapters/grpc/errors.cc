@@ -16,7 +16,14 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kUnsafeXml:
     case ErrorCode::kInvalidXml:
     case ErrorCode::kSchemaInvalid:
+    case ErrorCode::kSignatureMissing:
+    case ErrorCode::kSignatureMalformed:
+    case ErrorCode::kSignatureInvalid:
       return grpc::StatusCode::INVALID_ARGUMENT;
+    case ErrorCode::kCertificateUntrusted:
+    case ErrorCode::kCertificateExpired:
+    case ErrorCode::kCertificateRevoked:
+      return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kMessageTooLarge:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case ErrorCode::kUnauthenticated:

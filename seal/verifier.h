@@ -1,0 +1,70 @@
+// Verification of an XML document's enveloped signature (docs/SIGNATURES.md): the gateway's own seals, and the
+// signatures agencies and people put on what they send. Only one shape is accepted, the one the gateway makes
+// itself: exactly one ds:Signature, a child of the root element, with one Reference to the whole document (URI=""),
+// the enveloped-signature and exclusive c14n transforms, a supported algorithm, and the signer's certificate in
+// KeyInfo/X509Data. Anything else (a signature over part of the document, other references or transforms: the
+// ways of signature wrapping) is refused before a byte is digested.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+#include "seal/algorithms.h"
+#include "xml/safe_xml.h"
+
+namespace mezhved::seal {
+
+// CA certificates and revocation lists, PEM files.
+struct TrustSource {
+  std::vector<std::string> ca_files;   // each may hold several certificates
+  std::vector<std::string> crl_files;  // each may hold several CRLs
+};
+
+class TrustStore {
+ public:
+  // CONFIG_INVALID naming the file that cannot be read or holds no certificate or CRL.
+  static StatusOr<std::shared_ptr<const TrustStore>> Load(const TrustSource& source);
+  ~TrustStore();
+  TrustStore(const TrustStore&) = delete;
+  TrustStore& operator=(const TrustStore&) = delete;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit TrustStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct VerifiedSignature {
+  Algorithm algorithm = Algorithm::kRsaSha256;
+  std::string subject;             // the signer's certificate
+  std::string certificate_sha256;  // lowercase hex
+};
+
+class SignatureVerifier {
+ public:
+  SignatureVerifier(std::shared_ptr<const TrustStore> trust, xml::XmlLimits limits);
+
+  // Checks the signature of `document` and its signer's certificate, at the instant `at_ms`. Errors, each with one
+  // FieldError on `field`:
+  //   UNSAFE_XML, INVALID_XML, MESSAGE_TOO_LARGE  the document itself (xml::ParseUntrusted);
+  //   SIGNATURE_MISSING      no ds:Signature;
+  //   SIGNATURE_MALFORMED    not the one accepted shape (above), or an unsupported algorithm;
+  //   CERTIFICATE_UNTRUSTED  no certificate, or one that does not chain to the trust store;
+  //   CERTIFICATE_EXPIRED    not valid at `at_ms` (or its chain is not);
+  //   CERTIFICATE_REVOKED    on a CRL of the trust store;
+  //   SIGNATURE_INVALID      the digest or the signature value does not match (a changed byte, another key).
+  // Thread-safe.
+  StatusOr<VerifiedSignature> Verify(std::string_view document, UnixMillis at_ms, std::string_view field) const;
+
+ private:
+  std::shared_ptr<const TrustStore> trust_;
+  xml::XmlLimits limits_;
+};
+
+}  // namespace mezhved::seal
