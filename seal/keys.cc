@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "seal/crypto.h"
 #include "seal/keys_internal.h"
@@ -28,6 +29,7 @@ Status Unusable(const std::string& file, const std::string& why) {
 struct KeyAndCertificate {
   EvpPkeyPtr key;
   X509Ptr certificate;
+  std::vector<X509Ptr> chain;  // the certificates after the signer's: carried in the seal for its verifiers
 };
 
 // The password callback of PEM_read_bio_PrivateKey: copies the password, if any.
@@ -58,6 +60,10 @@ StatusOr<KeyAndCertificate> ReadPem(const KeySource& source) {
   if (read.certificate == nullptr) {
     return Unusable(source.certificate_file, "not a PEM certificate (" + TakeOpenSslErrors() + ")");
   }
+  while (X509* next = PEM_read_bio_X509(certificate_file.get(), nullptr, nullptr, nullptr)) {
+    read.chain.emplace_back(next);
+  }
+  ERR_clear_error();  // the end of the file reads as an error
   return read;
 }
 
@@ -72,10 +78,15 @@ StatusOr<KeyAndCertificate> ReadPkcs12(const KeySource& source) {
   }
   EVP_PKEY* key = nullptr;
   X509* certificate = nullptr;
-  if (PKCS12_parse(bundle.get(), source.password.c_str(), &key, &certificate, nullptr) != 1) {
+  STACK_OF(X509)* chain = nullptr;
+  if (PKCS12_parse(bundle.get(), source.password.c_str(), &key, &certificate, &chain) != 1) {
     return Unusable(source.pkcs12_file, "cannot be opened: a wrong password? (" + TakeOpenSslErrors() + ")");
   }
-  KeyAndCertificate read{EvpPkeyPtr(key), X509Ptr(certificate)};
+  KeyAndCertificate read{EvpPkeyPtr(key), X509Ptr(certificate), {}};
+  for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
+    read.chain.emplace_back(sk_X509_value(chain, i));
+  }
+  sk_X509_free(chain);  // the certificates now belong to read.chain
   if (read.key == nullptr || read.certificate == nullptr) {
     return Unusable(source.pkcs12_file, "holds no private key with its certificate");
   }
@@ -100,6 +111,12 @@ StatusOr<xmlSecKeyPtr> ToXmlsecKey(const KeyAndCertificate& read, const std::str
   if (adopted) {
     X509_up_ref(read.certificate.get());
     adopted = xmlSecOpenSSLKeyDataX509AdoptCert(x509, read.certificate.get()) == 0;
+  }
+  for (const X509Ptr& issuer : read.chain) {
+    if (adopted) {
+      X509_up_ref(issuer.get());
+      adopted = xmlSecOpenSSLKeyDataX509AdoptCert(x509, issuer.get()) == 0;
+    }
   }
   if (!adopted) {
     xmlSecKeyDestroy(key);

@@ -11,8 +11,9 @@
 
 namespace mezhved::seal {
 
-// Where a key comes from: a PEM private key with a PEM certificate (chain: the signer's certificate first), or a
-// PKCS#12 file with both. The password decrypts an encrypted PEM key or the PKCS#12 file.
+// Where a key comes from: a PEM private key with a PEM certificate file (the signer's certificate first, then any
+// intermediate CA certificates), or a PKCS#12 file with both. The intermediates are carried in every seal, after the
+// signer's certificate, so that verifiers need only the root. The password decrypts an encrypted PEM key or the PKCS#12 file.
 struct KeySource {
   std::string private_key_file;
   std::string certificate_file;
