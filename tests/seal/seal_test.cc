@@ -59,6 +59,24 @@ TEST_CASE("the sealing key loads from PEM and PKCS#12, and a wrong one is refuse
   CHECK(missing.status().code() == ErrorCode::kConfigInvalid);
 }
 
+TEST_CASE("certificates after the signer's in the PEM file travel in the seal", "[seal]") {
+  SealFixture fixture;
+  const SealIdentity gateway = fixture.pki.Issue("gateway", Algorithm::kGost2012_256);
+  SealIdentity with_chain = gateway;
+  with_chain.certificate = fixture.dir / "chain.pem";
+  std::ofstream(with_chain.certificate) << ReadText(gateway.certificate) << ReadText(fixture.pki.ca_file());
+  const std::string sealed = fixture.SealWith(with_chain, kDocument);
+  size_t certificates = 0;
+  for (size_t at = sealed.find("<ds:X509Certificate>"); at != std::string::npos;
+       at = sealed.find("<ds:X509Certificate>", at + 1)) {
+    ++certificates;
+  }
+  CHECK(certificates == 2);
+  StatusOr<VerifiedSignature> verified = fixture.Verifier().Verify(sealed, NowMs(), "document");
+  REQUIRE(verified.ok());
+  CHECK(verified->subject == "/CN=gateway");  // the first certificate is the signer's
+}
+
 // --- What is refused, and how.
 
 std::string Replaced(std::string text, const std::string& from, const std::string& to) {
