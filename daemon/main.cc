@@ -1,5 +1,6 @@
 // mezhvedd: the interagency message gateway daemon. Reads its config (flags override the file), opens the store,
 // serves the agency and operator gRPC APIs, and stops gracefully on SIGTERM or SIGINT.
+#include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -16,6 +17,9 @@
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/participants.h"
+#include "seal/crypto.h"
+#include "seal/keys.h"
+#include "seal/sealer.h"
 #include "store/rocksdb_store.h"
 
 namespace mezhved {
@@ -119,6 +123,49 @@ int WaitForStopSignal(const sigset_t& signals) {
   return signal_number;
 }
 
+// The first line of a password file, without its line end.
+StatusOr<std::string> ReadPassword(const std::string& path) {
+  if (path.empty()) {
+    return std::string();
+  }
+  std::ifstream in(path);
+  std::string password;
+  if (!in || !std::getline(in, password)) {
+    return Status(ErrorCode::kConfigInvalid, "the password file " + path + " cannot be read");
+  }
+  if (!password.empty() && password.back() == '\r') {
+    password.pop_back();
+  }
+  return password;
+}
+
+// The gateway's sealer (docs/SIGNATURES.md), or null in a loopback trial without a seal section (config.cc allows
+// that only then). The key's algorithm must be the configured one.
+StatusOr<std::shared_ptr<const seal::Sealer>> LoadSealer(const config::v1::GatewayConfig& config) {
+  if (!config.has_seal()) {
+    spdlog::warn("no seal section: accepted messages are NOT sealed (allowed only on insecure loopback listeners)");
+    return std::shared_ptr<const seal::Sealer>();
+  }
+  const config::v1::SealConfig& settings = config.seal();
+  MEZHVED_RETURN_IF_ERROR(seal::InitializeCrypto(settings.openssl_config()));
+  StatusOr<std::string> password = ReadPassword(settings.password_file());
+  MEZHVED_RETURN_IF_ERROR(password.status());
+  StatusOr<std::shared_ptr<const seal::SealingKey>> key = seal::SealingKey::Load(
+      {settings.private_key_file(), settings.certificate_file(), settings.pkcs12_file(), *password});
+  MEZHVED_RETURN_IF_ERROR(key.status());
+  if (seal::NameOf((*key)->algorithm()) != settings.algorithm()) {
+    return Status(ErrorCode::kConfigInvalid, "seal.algorithm is " + settings.algorithm() + " but the key is " +
+                                                 std::string(seal::NameOf((*key)->algorithm())));
+  }
+  StatusOr<std::unique_ptr<seal::Sealer>> sealer = seal::Sealer::Create(*key);
+  MEZHVED_RETURN_IF_ERROR(sealer.status());
+  spdlog::info("sealing with {}: certificate {} (SHA-256 {}), valid until {}", settings.algorithm(), (*key)->subject(),
+               (*key)->certificate_sha256(),
+               google::protobuf::util::TimeUtil::ToString(
+                   google::protobuf::util::TimeUtil::MillisecondsToTimestamp((*key)->not_after_ms())));
+  return std::shared_ptr<const seal::Sealer>(std::move(*sealer));
+}
+
 // The registries the core applies, from the config and the files it names. Loaded before the store is opened, so
 // that a broken catalogue or calendar stops start-up without touching the data.
 StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
@@ -139,6 +186,9 @@ StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
                              ? calendar::ReceiptPolicy::kNextWorkingDay
                              : calendar::ReceiptPolicy::kCivilCode;
   rules.working_day_end_minutes = static_cast<int>(config.calendar().working_day_end_minutes());
+  StatusOr<std::shared_ptr<const seal::Sealer>> sealer = LoadSealer(config);
+  MEZHVED_RETURN_IF_ERROR(sealer.status().Prefixed("the sealing key"));
+  rules.sealer = std::move(*sealer);
   return rules;
 }
 

@@ -80,7 +80,8 @@ std::vector<const pb::FieldDescriptor*> FieldsOf(const pb::Descriptor* descripto
   std::vector<const pb::FieldDescriptor*> fields;
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const pb::FieldDescriptor* field = descriptor->field(i);
-    if (field->full_name() != "mezhved.v1.Message.delivery_attempt") {
+    if (field->full_name() != "mezhved.v1.Message.delivery_attempt" &&
+        field->full_name() != "mezhved.v1.Message.sealed_xml") {
       fields.push_back(field);
     }
   }

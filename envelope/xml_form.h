@@ -10,7 +10,8 @@
 //   - mezhved.v1.Date is an xs:date (2026-11-24);
 //   - bytes fields are XML documents (the information types' payloads): their root element is embedded as the only
 //     child of the field's element, its namespaces declared on it;
-//   - Message.delivery_attempt is left out: it changes with every delivery, and the form is of the accepted message.
+//   - Message.delivery_attempt is left out: it changes with every delivery, and the form is of the accepted message;
+//     so is Message.sealed_xml, the sealed form itself.
 // The form is serialized as UTF-8 with an XML declaration and no insignificant whitespace.
 #pragma once
 

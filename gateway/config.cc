@@ -188,6 +188,14 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
     ResolveTlsPaths(base_dir, config->mutable_operator_api());
   }
   ResolveAgainst(base_dir, config->mutable_information_types_catalog());
+  if (config->has_seal()) {
+    config::v1::SealConfig* seal = config->mutable_seal();
+    for (std::string* path :
+         {seal->mutable_private_key_file(), seal->mutable_certificate_file(), seal->mutable_pkcs12_file(),
+          seal->mutable_password_file(), seal->mutable_openssl_config()}) {
+      ResolveAgainst(base_dir, path);
+    }
+  }
   if (config->has_calendar()) {
     ResolveAgainst(base_dir, config->mutable_calendar()->mutable_federal_dir());
     for (std::string& overlay : *config->mutable_calendar()->mutable_overlay_files()) {
@@ -812,6 +820,36 @@ void ApplyDefaults(config::v1::GatewayConfig* config) {
   }
 }
 
+// The seal: required unless the gateway only listens in the insecure loopback mode; a known algorithm; the key as
+// PEM files or as PKCS#12, not both; the GOST algorithm needs an OpenSSL config that can load its engine.
+void CheckSeal(const GatewayConfig& config, Violations* violations) {
+  const bool trying_out = config.agency_api().insecure_loopback() && config.operator_api().insecure_loopback();
+  if (!config.has_seal()) {
+    if (!trying_out) {
+      violations->Add("seal", kRequired, "the gateway's sealing key; only a loopback trial may run without one");
+    }
+    return;
+  }
+  const config::v1::SealConfig& seal = config.seal();
+  constexpr std::string_view kAlgorithms[] = {"rsa-sha256", "ecdsa-p256-sha256", "gost2012-256"};
+  if (std::find(std::begin(kAlgorithms), std::end(kAlgorithms), seal.algorithm()) == std::end(kAlgorithms)) {
+    violations->Add("seal.algorithm", seal.algorithm().empty() ? kRequired : kMalformed,
+                    "one of rsa-sha256, ecdsa-p256-sha256, gost2012-256");
+  }
+  const bool pem = !seal.private_key_file().empty() || !seal.certificate_file().empty();
+  if (pem == !seal.pkcs12_file().empty()) {
+    violations->Add("seal.pkcs12_file", kRequired,
+                    "either private_key_file with certificate_file, or pkcs12_file, and not both");
+  } else if (pem && (seal.private_key_file().empty() || seal.certificate_file().empty())) {
+    violations->Add(seal.private_key_file().empty() ? "seal.private_key_file" : "seal.certificate_file", kRequired,
+                    "a PEM key needs its certificate file, and the other way round");
+  }
+  if (seal.algorithm() == "gost2012-256" && seal.openssl_config().empty()) {
+    violations->Add("seal.openssl_config", kRequired,
+                    "GOST keys need the GOST engine: an OpenSSL config that loads it, e.g. deploy/openssl-gost.cnf");
+  }
+}
+
 Status ValidateConfig(const config::v1::GatewayConfig& input) {
   GatewayConfig config = input;
   ApplyDefaults(&config);
@@ -832,6 +870,7 @@ Status ValidateConfig(const config::v1::GatewayConfig& input) {
   CheckCertificates(config, &violations);
   CheckOperators(config, &violations);
   CheckAgreements(config, index, &violations);
+  CheckSeal(config, &violations);
 
   return violations.ToStatus();
 }

@@ -4,6 +4,7 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 #include <openssl/evp.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -11,6 +12,7 @@
 #include <map>
 #include <thread>
 
+#include "envelope/xml_form.h"
 #include "gateway/lifecycle.h"
 #include "gateway/reports.h"
 
@@ -453,6 +455,9 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
     *envelope.mutable_citizen_copy_due_at() = TimeUtil::MillisecondsToTimestamp((*copy)->due_at_ms);
   }
 
+  if (Status sealed = SealMessage(envelope); !sealed.ok()) {
+    return done(Status(ErrorCode::kInternal, sealed.message()));
+  }
   store_.AcceptResponse(
       std::move(message), request_id,
       [this, caller, outcome](const store::RequestView& view) -> StatusOr<store::RequestChange> {
@@ -576,6 +581,9 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
   *envelope.mutable_supplement() = std::move(supplement);
   const UnixMillis received_ms = TimeUtil::TimestampToMilliseconds(envelope.accepted_at());
 
+  if (Status sealed = SealMessage(envelope); !sealed.ok()) {
+    return done(Status(ErrorCode::kInternal, sealed.message()));
+  }
   store_.AcceptResponse(
       std::move(message), request_id,
       [this, caller, received_ms](const store::RequestView& view) -> StatusOr<store::RequestChange> {
@@ -606,7 +614,22 @@ std::string Gateway::NameOf(const std::string& organisation_code) const {
   return organisation != nullptr ? organisation->name : "";  // a former organisation keeps its messages
 }
 
+Status Gateway::SealMessage(v1::Message& message) const {
+  if (rules_.sealer == nullptr) {
+    return Status::Ok();
+  }
+  StatusOr<std::string> xml = envelope::ToXml(message);
+  MEZHVED_RETURN_IF_ERROR(xml.status().Prefixed("the XML form of message " + message.message_id()));
+  StatusOr<std::string> sealed = rules_.sealer->Seal(*xml);
+  MEZHVED_RETURN_IF_ERROR(sealed.status().Prefixed("sealing message " + message.message_id()));
+  message.set_sealed_xml(std::move(*sealed));
+  return Status::Ok();
+}
+
 void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {
+  if (Status sealed = SealMessage(message.message); !sealed.ok()) {
+    return done(Status(ErrorCode::kInternal, sealed.message()));  // the door checked the message: a bug
+  }
   std::string recipient = message.message.recipient_code();
   store_.Accept(std::move(message), OnAccepted(std::move(recipient), std::move(done)));
 }
@@ -889,7 +912,16 @@ void Gateway::ContinueDeadlineScan(UnixMillis now, uint32_t fired_so_far,
                                    std::function<void(StatusOr<uint32_t>)> done) {
   store_.FireDueTimers(
       now, settings_.deadlines.max_notices_per_scan,
-      [this, now](const store::FiredTimer& timer) { return deadlines_.Notices(timer, now); },
+      [this, now](const store::FiredTimer& timer) {
+        std::vector<v1::Message> notices = deadlines_.Notices(timer, now);
+        for (v1::Message& notice : notices) {
+          if (Status sealed = SealMessage(notice); !sealed.ok()) {
+            spdlog::error("a deadline notice of request {} is stored unsealed: {}", timer.request.message_id(),
+                          sealed.ToString());
+          }
+        }
+        return notices;
+      },
       [this, now, fired_so_far, done = std::move(done)](StatusOr<store::TimerSweep> sweep) mutable {
         if (!sweep.ok()) {
           return done(sweep.status());

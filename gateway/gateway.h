@@ -30,6 +30,7 @@
 #include "mezhved/v1/gateway.pb.h"
 #include "mezhved/v1/messages.pb.h"
 #include "mezhved/v1/operator.pb.h"
+#include "seal/sealer.h"
 #include "store/message_store.h"
 
 namespace mezhved::gateway {
@@ -64,6 +65,8 @@ struct Rules {
   std::shared_ptr<const calendar::ProductionCalendar> calendar;
   calendar::ReceiptPolicy receipt_policy = calendar::ReceiptPolicy::kCivilCode;
   int working_day_end_minutes = 18 * 60;
+  // Seals every accepted message (docs/SIGNATURES.md); null only in a loopback trial without a sealing key.
+  std::shared_ptr<const seal::Sealer> sealer;
 };
 
 // Tells a waiting Receive that its caller went away.
@@ -143,6 +146,9 @@ class Gateway {
   void WakeWaiters(const std::string& recipient);
   uint64_t Generation(const std::string& recipient);
   void Accept(store::NewMessage message, Done<v1::SendResult> done);
+  // Sets message.sealed_xml: the message's XML form with the gateway's seal. Call it last, once every field that
+  // goes to the store is set. Nothing when the gateway has no sealer.
+  Status SealMessage(v1::Message& message) const;
   // Wraps `done` so that a refusal is recorded (who, when, why) before the sender hears of it.
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);

@@ -389,6 +389,26 @@ TEST_CASE("listener addresses", "[config][validate]") {
     tls->set_private_key_file("/etc/mezhved/server.key");
     tls->set_client_ca_file("/etc/mezhved/clients.pem");
     config.mutable_agency_api()->set_address("0.0.0.0:7790");  // TLS may listen anywhere
+    CHECK(ErrorAt(config, "seal") == "REQUIRED");              // and then the gateway must seal what it accepts
+    config.mutable_seal()->set_algorithm("ecdsa-p256-sha256");
+    config.mutable_seal()->set_pkcs12_file("/etc/mezhved/seal.p12");
+    CHECK(ErrorsOf(config).empty());
+  }
+  SECTION("the seal: a known algorithm, one form of key, the GOST engine's config for GOST") {
+    config::v1::SealConfig* seal = config.mutable_seal();
+    CHECK(ErrorAt(config, "seal.algorithm") == "REQUIRED");
+    CHECK(ErrorAt(config, "seal.pkcs12_file") == "REQUIRED");
+    seal->set_algorithm("dsa-sha1");
+    CHECK(ErrorAt(config, "seal.algorithm") == "MALFORMED");
+    seal->set_algorithm("gost2012-256");
+    seal->set_private_key_file("/etc/mezhved/seal.key");
+    CHECK(ErrorAt(config, "seal.certificate_file") == "REQUIRED");
+    CHECK(ErrorAt(config, "seal.openssl_config") == "REQUIRED");
+    seal->set_certificate_file("/etc/mezhved/seal.pem");
+    seal->set_pkcs12_file("/etc/mezhved/seal.p12");
+    CHECK(ErrorAt(config, "seal.pkcs12_file") == "REQUIRED");  // not both forms
+    seal->clear_pkcs12_file();
+    seal->set_openssl_config("/usr/share/mezhved/openssl-gost.cnf");
     CHECK(ErrorsOf(config).empty());
   }
   SECTION("the two APIs need different addresses unless the port is 0") {

@@ -33,7 +33,10 @@ StatusOr<T> Await(const std::function<void(Done<T>)>& call) {
 class CoreFixture {
  public:
   // `adjust` changes the test region's config before the rules are built from it.
-  explicit CoreFixture(const std::function<void(config::v1::GatewayConfig&)>& adjust = {}) : clock_(kStart) {
+  // With `sealer`, the gateway seals what it accepts.
+  explicit CoreFixture(const std::function<void(config::v1::GatewayConfig&)>& adjust = {},
+                       std::shared_ptr<const seal::Sealer> sealer = nullptr)
+      : clock_(kStart) {
     store::RocksDbStoreOptions options;
     options.data_dir = (dir_ / "data").string();
     auto opened = store::RocksDbStore::Open(options);
@@ -60,6 +63,7 @@ class CoreFixture {
     rules.agreements = std::make_shared<const AgreementRegistry>(config, *participants_);
     rules.information_types = std::move(*types);
     rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
+    rules.sealer = std::move(sealer);
     gateway_ = std::make_unique<Gateway>(settings, std::move(rules), *store_, clock_);
   }
 

@@ -51,6 +51,16 @@ class TlsDaemon {
     daemon_->Start();
   }
 
+  // Debian's stock xmlsec1 verifies the gateway's seal on a received message against the test CA.
+  bool SealVerifiesWithStockXmlsec(const v1::Message& message) const {
+    const std::filesystem::path file = dir_ / ("sealed-" + message.message_id() + ".xml");
+    std::ofstream(file, std::ios::binary) << message.sealed_xml();
+    const CommandResult verified = RunCommand({"/usr/bin/xmlsec1", "--verify", "--trusted-pem", pki_.ca_file().string(),
+                                               "--enabled-reference-uris", "empty", file.string()});
+    INFO(verified.err);
+    return verified.exit_status == 0;
+  }
+
   std::shared_ptr<grpc::Channel> ChannelAs(const CertFiles& cert) const {
     return TlsChannel(daemon_->agency_address(), pki_.ca_file(), cert.cert, cert.key);
   }
@@ -87,6 +97,10 @@ TEST_CASE_METHOD(TlsDaemon, "request, receive, ack, response and its receipt ove
   CHECK(inbox[0].message_id() == request_id);
   CHECK(inbox[0].request().citizen().last_name() == "Иванова");
   CHECK(inbox[0].request().addressee_name() == "Отдел ЗАГС г. Барнаула");
+  // Sealed by the gateway before it was stored; anyone with the gateway's CA can check it (docs/SIGNATURES.md).
+  REQUIRE_FALSE(inbox[0].sealed_xml().empty());
+  CHECK(inbox[0].sealed_xml().find("<m:MessageId>" + request_id + "</m:MessageId>") != std::string::npos);
+  CHECK(SealVerifiesWithStockXmlsec(inbox[0]));
   v1::AckResponse acked;
   REQUIRE(zags.Ack({request_id}, &acked).ok());
   CHECK(acked.results(0).outcome() == v1::ACK_OUTCOME_ACKNOWLEDGED);
@@ -98,6 +112,7 @@ TEST_CASE_METHOD(TlsDaemon, "request, receive, ack, response and its receipt ove
   REQUIRE(replies.size() == 1);
   CHECK(replies[0].message_id() == answered.message_id());
   CHECK(replies[0].response().request_id() == request_id);
+  CHECK(SealVerifiesWithStockXmlsec(replies[0]));
   REQUIRE(social.Ack({answered.message_id()}, &acked).ok());
 
   v1::MessageStatus status;

@@ -45,6 +45,10 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
   text += "store { data_dir: \"" + data_dir + "\" }\n";
   text += "information_types_catalog: \"" + std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto\"\n";
   text += "calendar { federal_dir: \"" + std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal\" }\n";
+  if (tls != nullptr) {  // beyond loopback the gateway must seal: with the server's own EC key, good enough for tests
+    text += "seal { algorithm: \"ecdsa-p256-sha256\" private_key_file: \"" + tls->private_key +
+            "\" certificate_file: \"" + tls->certificate + "\" }\n";
+  }
   text += R"pb(
     delivery { lease_ms: 30000 max_attempts: 3 housekeeping_interval_ms: 50 }
     limits { max_message_bytes: 262144 max_payload_bytes: 131072 }

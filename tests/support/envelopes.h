@@ -16,7 +16,8 @@ inline constexpr char kHospital[] = "HEALTH-CRH-1";  // a central district hospi
 
 // Agencies with organisations SOCPROT-MAIN, SOCPROT-BARNAUL, SOCPROT-BIYSK, ZAGS-MAIN, ZAGS-BARNAUL, HEALTH-MIN,
 // HEALTH-CRH-1; each organisation's certificate CN is its code; operator "duty" (certificate CN "operator-duty").
-// Listeners on 127.0.0.1:0, insecure_loopback unless `tls` is given. The store's data_dir is `data_dir`.
+// Listeners on 127.0.0.1:0, insecure_loopback unless `tls` is given; with `tls`, the gateway seals with the server's
+// key and certificate (ecdsa-p256-sha256). The store's data_dir is `data_dir`.
 struct ServerTlsFiles {
   std::string certificate;
   std::string private_key;
