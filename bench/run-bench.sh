@@ -3,7 +3,8 @@
 # organisations (SOCPROT-BARNAUL sends, ZAGS-BARNAUL receives) on loopback in plain text, ports picked by the daemon.
 # Builds nothing: give it a build directory that holds daemon/mezhvedd and bench/mezhved_bench.
 #
-# Usage: bench/run-bench.sh BUILD_DIR [mezhved_bench options, e.g. --duration 30 --senders 32 --rate 2000 --json]
+# Usage: [MEZHVED_BENCH_SEAL=ALGORITHM] bench/run-bench.sh BUILD_DIR [mezhved_bench options, e.g. --duration 30
+#        --senders 32 --rate 2000 --json]; ALGORITHM: rsa-sha256, ecdsa-p256-sha256 or gost2012-256 seals every message.
 #
 # The benchmark's report goes to stdout (one JSON object with --json); this script's own notes go to stderr. The
 # whole run is bounded: warm-up + duration + 60 s, after which the benchmark is interrupted. The temporary directory
@@ -20,7 +21,7 @@ die() {
 }
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,11s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
   exit 2
 fi
 build_dir=$(cd "$1" && pwd) || die "no build directory $1"
@@ -129,8 +130,29 @@ agreements {
 }
 EOF
 
+# With MEZHVED_BENCH_SEAL=rsa-sha256, ecdsa-p256-sha256 or gost2012-256 the gateway seals every message with a
+# self-signed key of that algorithm made here (docs/SIGNATURES.md); without it, messages are not sealed.
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+seal=${MEZHVED_BENCH_SEAL:-}
+if [[ -n $seal ]]; then
+  export OPENSSL_CONF="$repo/deploy/openssl-gost.cnf"
+  case $seal in
+    rsa-sha256) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/seal.key" 2>/dev/null ;;
+    ecdsa-p256-sha256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/seal.key" ;;
+    gost2012-256) openssl genpkey -algorithm gost2012_256 -pkeyopt paramset:A -out "$work/seal.key" ;;
+    *) die "MEZHVED_BENCH_SEAL must be rsa-sha256, ecdsa-p256-sha256 or gost2012-256" ;;
+  esac
+  digest=-sha256
+  [[ $seal == gost2012-256 ]] && digest=-md_gost12_256
+  openssl req -new -x509 -key "$work/seal.key" "$digest" -days 2 -subj "/CN=mezhved-bench" -out "$work/seal.pem"
+  unset OPENSSL_CONF
+  printf 'seal {\n  algorithm: "%s"\n  private_key_file: "seal.key"\n  certificate_file: "seal.pem"\n  openssl_config: "%s"\n}\n' \
+    "$seal" "$repo/deploy/openssl-gost.cnf" >>"$work/mezhved.textproto"
+  note "sealing with $seal"
+fi
+
 # The information types come from this repository's schemas/.
-catalog="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/schemas/catalog.textproto"
+catalog="$repo/schemas/catalog.textproto"
 sed -i "s|SCHEMAS_CATALOG|$catalog|; s|CALENDARS_DIR|${catalog%/schemas/catalog.textproto}/calendars/federal|" \
   "$work/mezhved.textproto"
 
