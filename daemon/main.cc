@@ -20,6 +20,7 @@
 #include "seal/crypto.h"
 #include "seal/keys.h"
 #include "seal/sealer.h"
+#include "seal/verifier.h"
 #include "store/rocksdb_store.h"
 
 namespace mezhved {
@@ -166,6 +167,24 @@ StatusOr<std::shared_ptr<const seal::Sealer>> LoadSealer(const config::v1::Gatew
   return std::shared_ptr<const seal::Sealer>(std::move(*sealer));
 }
 
+// What checks the gateway's own seals again: its current sealing certificate and the earlier ones the config lists.
+StatusOr<std::shared_ptr<const seal::SignatureVerifier>> OwnSealVerifier(const config::v1::GatewayConfig& config,
+                                                                         const seal::Sealer& sealer) {
+  std::vector<std::string> certificates = {sealer.key().certificate_der()};
+  for (const std::string& file : config.seal().previous_certificate_files()) {
+    StatusOr<std::string> der = seal::ReadPemCertificateDer(file);
+    MEZHVED_RETURN_IF_ERROR(der.status());
+    certificates.push_back(std::move(*der));
+  }
+  StatusOr<std::shared_ptr<const seal::TrustStore>> trust = seal::TrustStore::ForCertificates(certificates);
+  MEZHVED_RETURN_IF_ERROR(trust.status());
+  // The gateway's own sealed forms: its limits on payloads plus room for the envelope and the signature.
+  xml::XmlLimits limits;
+  limits.max_bytes = config.limits().max_message_bytes() * 2;
+  limits.max_text_bytes = limits.max_bytes;
+  return std::make_shared<const seal::SignatureVerifier>(*trust, limits);
+}
+
 // The registries the core applies, from the config and the files it names. Loaded before the store is opened, so
 // that a broken catalogue or calendar stops start-up without touching the data.
 StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
@@ -189,6 +208,11 @@ StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
   StatusOr<std::shared_ptr<const seal::Sealer>> sealer = LoadSealer(config);
   MEZHVED_RETURN_IF_ERROR(sealer.status().Prefixed("the sealing key"));
   rules.sealer = std::move(*sealer);
+  if (rules.sealer != nullptr) {
+    StatusOr<std::shared_ptr<const seal::SignatureVerifier>> verifier = OwnSealVerifier(config, *rules.sealer);
+    MEZHVED_RETURN_IF_ERROR(verifier.status().Prefixed("the sealing certificates"));
+    rules.seal_verifier = std::move(*verifier);
+  }
   return rules;
 }
 

@@ -195,6 +195,9 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
           seal->mutable_password_file(), seal->mutable_openssl_config()}) {
       ResolveAgainst(base_dir, path);
     }
+    for (std::string& previous : *seal->mutable_previous_certificate_files()) {
+      ResolveAgainst(base_dir, &previous);
+    }
   }
   if (config->has_calendar()) {
     ResolveAgainst(base_dir, config->mutable_calendar()->mutable_federal_dir());

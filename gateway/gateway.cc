@@ -626,6 +626,76 @@ Status Gateway::SealMessage(v1::Message& message) const {
   return Status::Ok();
 }
 
+v1::SealCheck Gateway::CheckSeal(const v1::Message& stored) const {
+  v1::SealCheck check;
+  check.set_message_id(stored.message_id());
+  if (stored.sealed_xml().empty()) {
+    check.set_verdict(v1::SEAL_VERDICT_UNSEALED);
+    return check;
+  }
+  if (rules_.seal_verifier == nullptr) {
+    check.set_verdict(v1::SEAL_VERDICT_SIGNATURE_FAILED);
+    check.set_error_code(std::string(ErrorCodeName(ErrorCode::kCertificateUntrusted)));
+    check.set_detail("the gateway runs without a sealing key, so it trusts no sealing certificate");
+    return check;
+  }
+  // The seal is judged as of the acceptance: a certificate that has expired since does not void what it sealed.
+  StatusOr<seal::VerifiedSignature> verified = rules_.seal_verifier->Verify(
+      stored.sealed_xml(), TimeUtil::TimestampToMilliseconds(stored.accepted_at()), "sealed_xml");
+  if (!verified.ok()) {
+    check.set_verdict(v1::SEAL_VERDICT_SIGNATURE_FAILED);
+    check.set_error_code(std::string(ErrorCodeName(verified.status().code())));
+    check.set_detail(verified.status().message());
+    return check;
+  }
+  check.set_algorithm(std::string(seal::NameOf(verified->algorithm)));
+  check.set_signer(verified->subject);
+  check.set_certificate_sha256(verified->certificate_sha256);
+  // What was sealed is the XML form of the message as stored: the sealed document is that form and the signature.
+  v1::Message unsealed = stored;
+  unsealed.clear_sealed_xml();
+  unsealed.set_delivery_attempt(0);
+  StatusOr<std::string> form = envelope::ToXml(unsealed);
+  const size_t end = form.ok() ? form->rfind("</m:Message>") : std::string::npos;
+  if (end == std::string::npos || stored.sealed_xml().compare(0, end, *form, 0, end) != 0) {
+    check.set_verdict(v1::SEAL_VERDICT_CONTENT_MISMATCH);
+    check.set_detail("the stored message differs from the one that was sealed");
+    return check;
+  }
+  check.set_verdict(v1::SEAL_VERDICT_VALID);
+  return check;
+}
+
+StatusOr<v1::SealCheck> Gateway::VerifySeal(const v1::VerifySealRequest& request) const {
+  StatusOr<MessageId> id = ParseId(request.message_id(), "message_id");
+  MEZHVED_RETURN_IF_ERROR(id.status());
+  StatusOr<store::MessageRecord> record = store_.Get(*id);
+  MEZHVED_RETURN_IF_ERROR(record.status());
+  record->message.set_delivery_attempt(0);
+  return CheckSeal(record->message);
+}
+
+StatusOr<v1::ScrubSealsResponse> Gateway::ScrubSeals(const v1::ScrubSealsRequest& request) const {
+  constexpr uint32_t kDefaultPageSize = 500;
+  StatusOr<store::StoredMessagePage> page =
+      store_.ScanMessages(request.page_token(), request.page_size() == 0 ? kDefaultPageSize : request.page_size());
+  MEZHVED_RETURN_IF_ERROR(page.status());
+  v1::ScrubSealsResponse response;
+  for (const v1::Message& stored : page->messages) {
+    v1::SealCheck check = CheckSeal(stored);
+    response.set_checked(response.checked() + 1);
+    if (check.verdict() == v1::SEAL_VERDICT_VALID) {
+      response.set_valid(response.valid() + 1);
+    } else if (check.verdict() == v1::SEAL_VERDICT_UNSEALED) {
+      response.set_unsealed(response.unsealed() + 1);
+    } else {
+      *response.add_failures() = std::move(check);
+    }
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
 void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {
   if (Status sealed = SealMessage(message.message); !sealed.ok()) {
     return done(Status(ErrorCode::kInternal, sealed.message()));  // the door checked the message: a bug

@@ -31,6 +31,7 @@
 #include "mezhved/v1/messages.pb.h"
 #include "mezhved/v1/operator.pb.h"
 #include "seal/sealer.h"
+#include "seal/verifier.h"
 #include "store/message_store.h"
 
 namespace mezhved::gateway {
@@ -67,6 +68,8 @@ struct Rules {
   int working_day_end_minutes = 18 * 60;
   // Seals every accepted message (docs/SIGNATURES.md); null only in a loopback trial without a sealing key.
   std::shared_ptr<const seal::Sealer> sealer;
+  // Checks the gateway's own seals again: trusts its sealing certificates, current and earlier. Null with no sealer.
+  std::shared_ptr<const seal::SignatureVerifier> seal_verifier;
 };
 
 // Tells a waiting Receive that its caller went away.
@@ -123,6 +126,9 @@ class Gateway {
   StatusOr<v1::ListOverdueResponse> ListOverdue(const v1::ListOverdueRequest& request) const;
   // Deadline compliance for a period, from the stored history (gateway/reports.h).
   StatusOr<v1::GetReportResponse> GetReport(const v1::GetReportRequest& request) const;
+  // Re-verifies a stored message's seal, or every stored message's, a page at a time (docs/SIGNATURES.md).
+  StatusOr<v1::SealCheck> VerifySeal(const v1::VerifySealRequest& request) const;
+  StatusOr<v1::ScrubSealsResponse> ScrubSeals(const v1::ScrubSealsRequest& request) const;
 
   // --- upkeep ---
 
@@ -149,6 +155,8 @@ class Gateway {
   // Sets message.sealed_xml: the message's XML form with the gateway's seal. Call it last, once every field that
   // goes to the store is set. Nothing when the gateway has no sealer.
   Status SealMessage(v1::Message& message) const;
+  // The verdict on one stored message's seal.
+  v1::SealCheck CheckSeal(const v1::Message& stored) const;
   // Wraps `done` so that a refusal is recorded (who, when, why) before the sender hears of it.
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);

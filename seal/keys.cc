@@ -1,6 +1,7 @@
 #include "seal/keys.h"
 
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <xmlsec/openssl/evp.h>
@@ -126,6 +127,16 @@ StatusOr<xmlSecKeyPtr> ToXmlsecKey(const KeyAndCertificate& read, const std::str
 }
 
 }  // namespace
+
+StatusOr<std::string> ReadPemCertificateDer(const std::string& file) {
+  BioPtr bio(BIO_new_file(file.c_str(), "r"));
+  X509Ptr certificate(bio == nullptr ? nullptr : PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+  if (certificate == nullptr) {
+    ERR_clear_error();
+    return Status(ErrorCode::kConfigInvalid, "the certificate file " + file + " cannot be read as PEM");
+  }
+  return DerOf(certificate.get());
+}
 
 StatusOr<std::shared_ptr<const SealingKey>> SealingKey::Load(const KeySource& source) {
   const bool pkcs12 = !source.pkcs12_file.empty();

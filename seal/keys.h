@@ -13,13 +13,17 @@ namespace mezhved::seal {
 
 // Where a key comes from: a PEM private key with a PEM certificate file (the signer's certificate first, then any
 // intermediate CA certificates), or a PKCS#12 file with both. The intermediates are carried in every seal, after the
-// signer's certificate, so that verifiers need only the root. The password decrypts an encrypted PEM key or the PKCS#12 file.
+// signer's certificate, so that verifiers need only the root. The password decrypts an encrypted PEM key or the PKCS#12
+// file.
 struct KeySource {
   std::string private_key_file;
   std::string certificate_file;
   std::string pkcs12_file;
   std::string password;
 };
+
+// The first certificate of a PEM file, as DER. CONFIG_INVALID naming the file when it cannot be read or holds none.
+StatusOr<std::string> ReadPemCertificateDer(const std::string& file);
 
 class SealingKey {
  public:

@@ -23,6 +23,7 @@ namespace mezhved::seal {
 struct TrustStore::Impl {
   X509_STORE* store = X509_STORE_new();
   bool has_crls = false;
+  bool trust_listed = false;  // the listed certificates are trust anchors themselves, CA or not
 
   Impl() = default;
   ~Impl() { X509_STORE_free(store); }
@@ -192,6 +193,9 @@ Status CheckChain(const TrustStore::Impl& trust, const std::vector<X509Ptr>& cer
   if (trust.has_crls) {
     X509_VERIFY_PARAM_set_flags(parameters, X509_V_FLAG_CRL_CHECK);
   }
+  if (trust.trust_listed) {
+    X509_VERIFY_PARAM_set_flags(parameters, X509_V_FLAG_PARTIAL_CHAIN);
+  }
   const int verified = X509_verify_cert(context.get());
   const int error = X509_STORE_CTX_get_error(context.get());
   ERR_clear_error();
@@ -289,6 +293,21 @@ StatusOr<std::shared_ptr<const TrustStore>> TrustStore::Load(const TrustSource& 
       return crl != nullptr && X509_STORE_add_crl(impl->store, crl.get()) == 1;
     }));
     impl->has_crls = true;
+  }
+  return std::shared_ptr<const TrustStore>(new TrustStore(std::move(impl)));
+}
+
+StatusOr<std::shared_ptr<const TrustStore>> TrustStore::ForCertificates(
+    const std::vector<std::string>& der_certificates) {
+  auto impl = std::make_unique<Impl>();
+  impl->trust_listed = true;
+  for (const std::string& der : der_certificates) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
+    X509Ptr certificate(d2i_X509(nullptr, &bytes, static_cast<long>(der.size())));
+    if (certificate == nullptr || X509_STORE_add_cert(impl->store, certificate.get()) != 1) {
+      ERR_clear_error();
+      return Status(ErrorCode::kConfigInvalid, "a trusted certificate does not decode");
+    }
   }
   return std::shared_ptr<const TrustStore>(new TrustStore(std::move(impl)));
 }

@@ -28,6 +28,9 @@ class TrustStore {
  public:
   // CONFIG_INVALID naming the file that cannot be read or holds no certificate or CRL.
   static StatusOr<std::shared_ptr<const TrustStore>> Load(const TrustSource& source);
+  // Trusts exactly these certificates (DER), whoever issued them: the gateway's own sealing certificates, current
+  // and earlier, for checking its own seals. CONFIG_INVALID when one does not decode.
+  static StatusOr<std::shared_ptr<const TrustStore>> ForCertificates(const std::vector<std::string>& der_certificates);
   ~TrustStore();
   TrustStore(const TrustStore&) = delete;
   TrustStore& operator=(const TrustStore&) = delete;

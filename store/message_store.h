@@ -222,6 +222,12 @@ struct RequestFacts {
 };
 using RequestVisitor = std::function<void(const RequestFacts& request)>;
 
+// Stored messages in id order (ids are UUIDv7: creation order), as accepted: delivery_attempt is 0.
+struct StoredMessagePage {
+  std::vector<v1::Message> messages;
+  std::string next_page_token;  // empty on the last page
+};
+
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
@@ -292,6 +298,8 @@ class MessageStore {
   virtual StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const = 0;
   // Calls `visit` for every request received in [from_ms, to_ms), in order of receipt, with its history.
   virtual Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const = 0;
+  // Every stored message, a page at a time (limit clamped to 1..1000), for a scrub of the seals.
+  virtual StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const = 0;
 };
 
 }  // namespace mezhved::store

@@ -951,6 +951,47 @@ StatusOr<RejectionPage> RocksDbStore::Impl::ListRejections(uint32_t limit, const
   return page;
 }
 
+StatusOr<StoredMessagePage> RocksDbStore::Impl::ScanMessages(const std::string& page_token, uint32_t limit) const {
+  std::optional<std::string> after;
+  if (!page_token.empty()) {
+    after = keys::DecodeKeyToken(page_token, MessageId::kSize);
+    if (!after) {
+      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
+    }
+  }
+  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return Status(ErrorCode::kUnavailable, "the store is closed");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kMessages)));
+  if (after) {
+    it->Seek(*after);
+    if (it->Valid() && it->key() == rocksdb::Slice(*after)) {
+      it->Next();  // the token names the last message already returned
+    }
+  } else {
+    it->SeekToFirst();
+  }
+  StoredMessagePage page;
+  std::string last_key;
+  for (; it->Valid() && page.messages.size() < limit; it->Next()) {
+    records::StoredMessage stored;
+    if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kMessages));
+    }
+    page.messages.push_back(std::move(*stored.mutable_message()));
+    last_key = it->key().ToString();
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("scanning the messages", it->status());
+  }
+  if (it->Valid()) {
+    page.next_page_token = keys::EncodeKeyToken(last_key);
+  }
+  return page;
+}
+
 std::vector<QueueStat> RocksDbStore::Impl::QueueStats() const {
   std::lock_guard lock(stats_mutex_);
   std::vector<QueueStat> stats;
@@ -1062,6 +1103,10 @@ void RocksDbStore::StopClock(MessageId id, api::HistoryEvent event, Done<bool> d
 
 StatusOr<OverduePage> RocksDbStore::ListOverdue(uint32_t limit, const std::string& page_token) const {
   return impl_->ListOverdue(limit, page_token);
+}
+
+StatusOr<StoredMessagePage> RocksDbStore::ScanMessages(const std::string& page_token, uint32_t limit) const {
+  return impl_->ScanMessages(page_token, limit);
 }
 
 Status RocksDbStore::VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const {

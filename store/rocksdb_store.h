@@ -68,6 +68,7 @@ class RocksDbStore final : public MessageStore {
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const override;
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const override;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const override;
+  StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const override;
 
  private:
   class Impl;

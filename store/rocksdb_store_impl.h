@@ -576,6 +576,7 @@ class RocksDbStore::Impl {
   StatusOr<TimerSweep> ApplyFireTimers(GroupBatch& batch, UnixMillis now_ms, uint32_t max_timers,
                                        const NoticeBuilder& build);
   StatusOr<bool> ApplyStopClock(GroupBatch& batch, const MessageId& id, api::HistoryEvent event);
+  StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const;
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const;
 

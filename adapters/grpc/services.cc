@@ -227,4 +227,21 @@ grpc::ServerUnaryReactor* OperatorService::GetReport(grpc::CallbackServerContext
                        });
 }
 
+grpc::ServerUnaryReactor* OperatorService::VerifySeal(grpc::CallbackServerContext* context,
+                                                      const v1::VerifySealRequest* request, v1::SealCheck* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.VerifySeal(*request));
+                       });
+}
+
+grpc::ServerUnaryReactor* OperatorService::ScrubSeals(grpc::CallbackServerContext* context,
+                                                      const v1::ScrubSealsRequest* request,
+                                                      v1::ScrubSealsResponse* response) {
+  return Authenticated(context, calls_, context->DefaultReactor(), OperatorOf(),
+                       [&](const std::string& /*name*/, grpc::ServerUnaryReactor* reactor) {
+                         FinishWith(context, reactor, response, calls_)(gateway_.ScrubSeals(*request));
+                       });
+}
+
 }  // namespace mezhved::adapters::grpc_api

@@ -90,6 +90,10 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
                                         v1::ListOverdueResponse* response) override;
   grpc::ServerUnaryReactor* GetReport(grpc::CallbackServerContext* context, const v1::GetReportRequest* request,
                                       v1::GetReportResponse* response) override;
+  grpc::ServerUnaryReactor* VerifySeal(grpc::CallbackServerContext* context, const v1::VerifySealRequest* request,
+                                       v1::SealCheck* response) override;
+  grpc::ServerUnaryReactor* ScrubSeals(grpc::CallbackServerContext* context, const v1::ScrubSealsRequest* request,
+                                       v1::ScrubSealsResponse* response) override;
 
  private:
   auto OperatorOf() const {

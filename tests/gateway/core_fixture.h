@@ -33,38 +33,55 @@ StatusOr<T> Await(const std::function<void(Done<T>)>& call) {
 class CoreFixture {
  public:
   // `adjust` changes the test region's config before the rules are built from it.
-  // With `sealer`, the gateway seals what it accepts.
+  // With `sealer` (and `seal_verifier`, for VerifySeal), the gateway seals what it accepts.
   explicit CoreFixture(const std::function<void(config::v1::GatewayConfig&)>& adjust = {},
-                       std::shared_ptr<const seal::Sealer> sealer = nullptr)
+                       std::shared_ptr<const seal::Sealer> sealer = nullptr,
+                       std::shared_ptr<const seal::SignatureVerifier> seal_verifier = nullptr)
       : clock_(kStart) {
-    store::RocksDbStoreOptions options;
-    options.data_dir = (dir_ / "data").string();
-    auto opened = store::RocksDbStore::Open(options);
-    REQUIRE(opened.ok());
-    store_ = std::move(*opened);
-    config::v1::GatewayConfig config = testing::SmallRegionConfig(options.data_dir);
+    OpenStore();
+    config::v1::GatewayConfig config = testing::SmallRegionConfig(data_dir());
     if (adjust) {
       adjust(config);
     }
     participants_ = std::make_shared<const ParticipantRegistry>(ParticipantRegistry::FromConfig(config));
-    GatewaySettings settings;
-    settings.lease_ms = 30000;
-    settings.max_attempts = 3;
-    settings.max_wait_ms = 60000;
-    settings.limits.max_payload_bytes = 8192;
-    settings.xml_limits.max_bytes = 8192;
+    settings_.lease_ms = 30000;
+    settings_.max_attempts = 3;
+    settings_.max_wait_ms = 60000;
+    settings_.limits.max_payload_bytes = 8192;
+    settings_.xml_limits.max_bytes = 8192;
     auto types = InformationTypeRegistry::Load(std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto");
     REQUIRE(types.ok());
     auto production_calendar =
         calendar::ProductionCalendar::Load(std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal", {});
     REQUIRE(production_calendar.ok());
-    Rules rules;
-    rules.participants = participants_;
-    rules.agreements = std::make_shared<const AgreementRegistry>(config, *participants_);
-    rules.information_types = std::move(*types);
-    rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
-    rules.sealer = std::move(sealer);
-    gateway_ = std::make_unique<Gateway>(settings, std::move(rules), *store_, clock_);
+    rules_.participants = participants_;
+    rules_.agreements = std::make_shared<const AgreementRegistry>(config, *participants_);
+    rules_.information_types = std::move(*types);
+    rules_.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
+    rules_.sealer = std::move(sealer);
+    rules_.seal_verifier = std::move(seal_verifier);
+    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_);
+  }
+
+  std::string data_dir() const { return (dir_ / "data").string(); }
+
+  // Closes the gateway and the store; `between` runs while both are closed; then both open again on the same data.
+  void Reopen(const std::function<void(const std::string& data_dir)>& between = {}) {
+    gateway_.reset();
+    store_.reset();
+    if (between) {
+      between(data_dir());
+    }
+    OpenStore();
+    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_);
+  }
+
+  void OpenStore() {
+    store::RocksDbStoreOptions options;
+    options.data_dir = data_dir();
+    auto opened = store::RocksDbStore::Open(options);
+    REQUIRE(opened.ok());
+    store_ = std::move(*opened);
   }
 
   StatusOr<v1::SendResult> Send(const std::string& from, const std::string& to, const std::string& key) {
@@ -116,6 +133,8 @@ class CoreFixture {
 
   testing::TempDir dir_;
   ManualClock clock_;
+  GatewaySettings settings_;
+  Rules rules_;
   std::unique_ptr<store::RocksDbStore> store_;
   std::shared_ptr<const ParticipantRegistry> participants_;
   std::unique_ptr<Gateway> gateway_;

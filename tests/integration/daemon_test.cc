@@ -115,6 +115,16 @@ TEST_CASE_METHOD(TlsDaemon, "request, receive, ack, response and its receipt ove
   CHECK(SealVerifiesWithStockXmlsec(replies[0]));
   REQUIRE(social.Ack({answered.message_id()}, &acked).ok());
 
+  // Operators re-verify a stored seal, and all of them.
+  Cli verified = RunCli(CtlArgs() + " message verify " + request_id);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.output.find(request_id + ": VALID") != std::string::npos);
+  INFO(verified.output);
+  CHECK(verified.output.find("sealed with ecdsa-p256-sha256 by /O=mezhved tests/CN=localhost") != std::string::npos);
+  Cli scrub = RunCli(CtlArgs() + " scrub --page-size 1");
+  CHECK(scrub.exit_code == 0);
+  CHECK(scrub.output.find("2 messages checked: 2 seals valid, 0 unsealed, 0 failed") != std::string::npos);
+
   v1::MessageStatus status;
   REQUIRE(social.GetStatus(request_id, &status).ok());
   CHECK(status.state() == v1::MESSAGE_STATE_ANSWERED);

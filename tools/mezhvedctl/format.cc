@@ -473,4 +473,34 @@ std::string FormatRpcError(const RpcError& error) {
   return text;
 }
 
+std::string FormatSealCheck(const v1::SealCheck& check) {
+  std::string verdict = v1::SealVerdict_Name(check.verdict());
+  if (verdict.rfind("SEAL_VERDICT_", 0) == 0) {
+    verdict = verdict.substr(std::string("SEAL_VERDICT_").size());
+  }
+  std::string text = check.message_id() + ": " + verdict;
+  if (!check.error_code().empty()) {
+    text += " (" + check.error_code() + ")";
+  }
+  text += "\n";
+  if (!check.signer().empty()) {
+    text += "  sealed with " + check.algorithm() + " by " + check.signer() + ", certificate SHA-256 " +
+            check.certificate_sha256() + "\n";
+  }
+  if (!check.detail().empty()) {
+    text += "  " + check.detail() + "\n";
+  }
+  return text;
+}
+
+std::string FormatScrub(const v1::ScrubSealsResponse& scrub) {
+  std::string text = std::to_string(scrub.checked()) + " messages checked: " + std::to_string(scrub.valid()) +
+                     " seals valid, " + std::to_string(scrub.unsealed()) + " unsealed, " +
+                     std::to_string(scrub.failures_size()) + " failed\n";
+  for (const v1::SealCheck& failure : scrub.failures()) {
+    text += FormatSealCheck(failure);
+  }
+  return text;
+}
+
 }  // namespace mezhved::ctl

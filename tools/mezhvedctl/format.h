@@ -74,6 +74,10 @@ std::string FormatRejections(const v1::ListRejectionsResponse& response);
 // `mezhvedctl overdue`: one row per overdue request, naming the late party (the addressee), then the next page
 // token when there is one.
 std::string FormatOverdue(const v1::ListOverdueResponse& response);
+// `mezhvedctl message verify`: the verdict on one stored seal, and who sealed it.
+std::string FormatSealCheck(const v1::SealCheck& check);
+// `mezhvedctl scrub`: the counts, then one line per failure.
+std::string FormatScrub(const v1::ScrubSealsResponse& scrub);
 // `mezhvedctl report`: the period, then one row per organisation, per agency and the total, the figures exactly as
 // the gateway computed them (median and p90 shown to a tenth, like its CSV export).
 std::string FormatReport(const v1::ComplianceReport& report);

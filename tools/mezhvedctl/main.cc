@@ -126,6 +126,44 @@ class Console {
     return kExitOk;
   }
 
+  // Exit 1 unless the seal is valid.
+  int VerifySeal(const std::string& message_id) {
+    v1::VerifySealRequest request;
+    request.set_message_id(message_id);
+    v1::SealCheck check;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->VerifySeal(&context, request, &check);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    Print(check, FormatSealCheck(check));
+    return check.verdict() == v1::SEAL_VERDICT_VALID ? kExitOk : kExitServerError;
+  }
+
+  // Every stored seal, page after page; exit 1 if any failed.
+  int Scrub(uint32_t page_size) {
+    v1::ScrubSealsRequest request;
+    request.set_page_size(page_size);
+    v1::ScrubSealsResponse total;
+    do {
+      v1::ScrubSealsResponse page;
+      grpc::ClientContext context;
+      Prepare(context);
+      grpc::Status status = stub_->ScrubSeals(&context, request, &page);
+      if (!status.ok()) {
+        return Fail(status, context);
+      }
+      total.set_checked(total.checked() + page.checked());
+      total.set_valid(total.valid() + page.valid());
+      total.set_unsealed(total.unsealed() + page.unsealed());
+      total.mutable_failures()->MergeFrom(page.failures());
+      request.set_page_token(page.next_page_token());
+    } while (!request.page_token().empty());
+    Print(total, FormatScrub(total));
+    return total.failures().empty() ? kExitOk : kExitServerError;
+  }
+
   int Overdue(const PageOptions& pages) {
     v1::ListOverdueRequest request;
     request.set_page_size(pages.limit);
@@ -353,6 +391,20 @@ int Run(int argc, char** argv) {
   overdue->add_option("--page-token", overdue_pages.page_token, "Continue from a previous page");
   overdue->add_flag("--all", overdue_pages.all_pages, "Follow the page tokens to the end of the list");
 
+  std::string sealed_message_id;
+  CLI::App* message = app.add_subcommand("message", "One stored message");
+  message->require_subcommand(1);
+  CLI::App* verify = message->add_subcommand(
+      "verify", "Re-verify a stored message's seal and that it covers the stored message (exit 1 unless valid)");
+  verify->add_option("message_id", sealed_message_id, "Message id")->required();
+
+  uint32_t scrub_page_size = 500;
+  CLI::App* scrub =
+      app.add_subcommand("scrub", "Re-verify the seal of every stored message, reporting failures (exit 1 if any)");
+  scrub->add_option("--page-size", scrub_page_size, "Messages per call (1..1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
   ReportOptions report_options;
   CLI::App* report = app.add_subcommand(
       "report", "Deadline compliance for a reporting period, per organisation, per agency and in total");
@@ -401,6 +453,12 @@ int Run(int argc, char** argv) {
   }
   if (*report) {
     return console.Report(report_options);
+  }
+  if (*verify) {
+    return console.VerifySeal(sealed_message_id);
+  }
+  if (*scrub) {
+    return console.Scrub(scrub_page_size);
   }
   return console.Requeue(requeue_ids);
 }
