@@ -213,6 +213,16 @@ StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
     MEZHVED_RETURN_IF_ERROR(verifier.status().Prefixed("the sealing certificates"));
     rules.seal_verifier = std::move(*verifier);
   }
+  if (!config.sender_trust().ca_files().empty()) {
+    MEZHVED_RETURN_IF_ERROR(seal::InitializeCrypto(config.seal().openssl_config()));
+    StatusOr<std::shared_ptr<const seal::TrustStore>> trust =
+        seal::TrustStore::Load({{config.sender_trust().ca_files().begin(), config.sender_trust().ca_files().end()},
+                                {config.sender_trust().crl_files().begin(), config.sender_trust().crl_files().end()}});
+    MEZHVED_RETURN_IF_ERROR(trust.status().Prefixed("sender_trust"));
+    xml::XmlLimits limits;
+    limits.max_bytes = config.limits().max_payload_bytes();
+    rules.sender_verifier = std::make_shared<const seal::SignatureVerifier>(*trust, limits);
+  }
   return rules;
 }
 

@@ -199,6 +199,12 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
       ResolveAgainst(base_dir, &previous);
     }
   }
+  for (std::string& file : *config->mutable_sender_trust()->mutable_ca_files()) {
+    ResolveAgainst(base_dir, &file);
+  }
+  for (std::string& file : *config->mutable_sender_trust()->mutable_crl_files()) {
+    ResolveAgainst(base_dir, &file);
+  }
   if (config->has_calendar()) {
     ResolveAgainst(base_dir, config->mutable_calendar()->mutable_federal_dir());
     for (std::string& overlay : *config->mutable_calendar()->mutable_overlay_files()) {
@@ -853,6 +859,16 @@ void CheckSeal(const GatewayConfig& config, Violations* violations) {
   }
 }
 
+// Signatures required by an agreement need CAs to verify them against.
+void CheckSenderTrust(const GatewayConfig& config, Violations* violations) {
+  const bool required = std::any_of(config.agreements().begin(), config.agreements().end(),
+                                    [](const auto& agreement) { return agreement.sender_signature_required(); });
+  if (required && config.sender_trust().ca_files().empty()) {
+    violations->Add("sender_trust.ca_files", kRequired,
+                    "an agreement requires sender signatures: the CAs whose certificates may sign");
+  }
+}
+
 Status ValidateConfig(const config::v1::GatewayConfig& input) {
   GatewayConfig config = input;
   ApplyDefaults(&config);
@@ -874,6 +890,7 @@ Status ValidateConfig(const config::v1::GatewayConfig& input) {
   CheckOperators(config, &violations);
   CheckAgreements(config, index, &violations);
   CheckSeal(config, &violations);
+  CheckSenderTrust(config, &violations);
 
   return violations.ToStatus();
 }

@@ -241,8 +241,15 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
   if (!agreement.ok()) {
     return done(agreement.status());
   }
-  if (!request.payload().empty()) {  // only a paper request may come without its document
-    Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), request.payload(),
+  const bool paper = message.message.channel() != v1::CHANNEL_UNSPECIFIED;  // signed on paper, by hand
+  if (!request.payload().empty() || (!paper && SignatureRequired((*agreement)->id(), request.information_type()))) {
+    StatusOr<std::string> signed_content = CheckPayloadSignature(
+        request.payload(), !paper && SignatureRequired((*agreement)->id(), request.information_type()), received_ms,
+        "request.payload", message.message);
+    if (!signed_content.ok()) {
+      return done(signed_content.status());
+    }
+    Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), *signed_content,
                                                                       settings_.xml_limits);
     if (!payload.ok()) {
       return done(payload);
@@ -425,15 +432,21 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
     return done(Status(ErrorCode::kNotAddressee, "request " + response.request_id() + " is addressed to " +
                                                      request->message.recipient_code() + ", not to " + caller));
   }
+  store::NewMessage message;
   if (response.has_data()) {
-    Status payload = rules_.information_types->ValidateResponsePayload(request->information_type,
-                                                                       response.data().payload(), settings_.xml_limits);
+    StatusOr<std::string> signed_content = CheckPayloadSignature(
+        response.data().payload(), SignatureRequired(request->agreement_id, request->information_type), clock_.NowMs(),
+        "response.data.payload", message.message);
+    if (!signed_content.ok()) {
+      return done(signed_content.status());
+    }
+    Status payload = rules_.information_types->ValidateResponsePayload(request->information_type, *signed_content,
+                                                                       settings_.xml_limits);
     if (!payload.ok()) {
       return done(payload);
     }
   }
 
-  store::NewMessage message;
   message.idempotency_key = idempotency_key;
   message.content_digest = ContentDigest(response);
   message.information_type = request->information_type;
@@ -558,16 +571,22 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
     return done(Status(ErrorCode::kNotRequester, "request " + supplement.request_id() + " was sent by " +
                                                      request->message.sender_code() + ", not by " + caller));
   }
+  store::NewMessage message;
   if (!supplement.payload().empty()) {
-    // A corrected request document must still be a document of the request's type.
-    Status payload = rules_.information_types->ValidateRequestPayload(request->information_type, supplement.payload(),
+    // A corrected request document is signed like the request was, and is still a document of the request's type.
+    StatusOr<std::string> signed_content =
+        CheckPayloadSignature(supplement.payload(), SignatureRequired(request->agreement_id, request->information_type),
+                              clock_.NowMs(), "supplement.payload", message.message);
+    if (!signed_content.ok()) {
+      return done(signed_content.status());
+    }
+    Status payload = rules_.information_types->ValidateRequestPayload(request->information_type, *signed_content,
                                                                       settings_.xml_limits);
     if (!payload.ok()) {
       return done(payload.Prefixed("supplement.payload"));
     }
   }
 
-  store::NewMessage message;
   message.idempotency_key = idempotency_key;
   message.content_digest = ContentDigest(supplement);
   message.information_type = request->information_type;
@@ -624,6 +643,37 @@ Status Gateway::SealMessage(v1::Message& message) const {
   MEZHVED_RETURN_IF_ERROR(sealed.status().Prefixed("sealing message " + message.message_id()));
   message.set_sealed_xml(std::move(*sealed));
   return Status::Ok();
+}
+
+bool Gateway::SignatureRequired(const std::string& agreement_id, const v1::InformationTypeRef& type) const {
+  const config::v1::Agreement* agreement = rules_.agreements->Find(agreement_id);
+  const config::v1::InformationType* known = rules_.information_types->Find(type.id(), type.version());
+  return (agreement != nullptr && agreement->sender_signature_required()) ||
+         (known != nullptr && known->sender_signature_required());
+}
+
+StatusOr<std::string> Gateway::CheckPayloadSignature(const std::string& payload, bool required, UnixMillis at,
+                                                     const std::string& field, v1::Message& message) const {
+  // A signature needs its namespace: a payload without it has none, and costs no parse here.
+  const bool signed_payload = payload.find("http://www.w3.org/2000/09/xmldsig#") != std::string::npos;
+  if (!signed_payload) {
+    if (required) {
+      return Status(ErrorCode::kSignatureMissing, field + ": the sender's signature is required",
+                    {{field, "SIGNATURE_MISSING", "the agreement or the information type requires a ds:Signature"}});
+    }
+    return payload;
+  }
+  if (rules_.sender_verifier == nullptr) {
+    return Status(ErrorCode::kCertificateUntrusted, field + ": the gateway trusts no signer (no sender_trust)",
+                  {{field, "CERTIFICATE_UNTRUSTED", "no CA is configured for senders' signatures"}});
+  }
+  StatusOr<seal::VerifiedSignature> verified = rules_.sender_verifier->Verify(payload, at, field);
+  MEZHVED_RETURN_IF_ERROR(verified.status());
+  v1::SignerInfo& signer = *message.mutable_payload_signer();
+  signer.set_subject(verified->subject);
+  signer.set_certificate_sha256(verified->certificate_sha256);
+  signer.set_algorithm(std::string(seal::NameOf(verified->algorithm)));
+  return seal::WithoutSignature(payload, settings_.xml_limits, field);
 }
 
 v1::SealCheck Gateway::CheckSeal(const v1::Message& stored) const {

@@ -70,6 +70,9 @@ struct Rules {
   std::shared_ptr<const seal::Sealer> sealer;
   // Checks the gateway's own seals again: trusts its sealing certificates, current and earlier. Null with no sealer.
   std::shared_ptr<const seal::SignatureVerifier> seal_verifier;
+  // Verifies senders' signatures on payloads against sender_trust; null when none is configured (then a signed
+  // payload is refused as CERTIFICATE_UNTRUSTED, and no signature can be required).
+  std::shared_ptr<const seal::SignatureVerifier> sender_verifier;
 };
 
 // Tells a waiting Receive that its caller went away.
@@ -155,6 +158,12 @@ class Gateway {
   // Sets message.sealed_xml: the message's XML form with the gateway's seal. Call it last, once every field that
   // goes to the store is set. Nothing when the gateway has no sealer.
   Status SealMessage(v1::Message& message) const;
+  // A payload's signature (docs/SIGNATURES.md): verified when the payload carries one, required when `required`.
+  // Sets `signer`; returns the payload without the signature, for its XSD.
+  StatusOr<std::string> CheckPayloadSignature(const std::string& payload, bool required, UnixMillis at,
+                                              const std::string& field, v1::Message& message) const;
+  // Whether the agreement or the information type requires a sender's signature on the payload.
+  bool SignatureRequired(const std::string& agreement_id, const v1::InformationTypeRef& type) const;
   // The verdict on one stored message's seal.
   v1::SealCheck CheckSeal(const v1::Message& stored) const;
   // Wraps `done` so that a refusal is recorded (who, when, why) before the sender hears of it.

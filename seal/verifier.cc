@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <utility>
 
 #include "seal/crypto.h"
@@ -315,6 +316,21 @@ StatusOr<std::shared_ptr<const TrustStore>> TrustStore::ForCertificates(
 TrustStore::TrustStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TrustStore::~TrustStore() = default;
 
+StatusOr<std::string> WithoutSignature(std::string_view document, const xml::XmlLimits& limits,
+                                       std::string_view field) {
+  StatusOr<xml::DocumentPtr> parsed = xml::ParseUntrusted(document, limits, field);
+  MEZHVED_RETURN_IF_ERROR(parsed.status());
+  bool removed = false;
+  for (xmlNodePtr signature : SignatureElements(parsed->get())) {
+    if (signature->parent == xmlDocGetRootElement(parsed->get())) {
+      xmlUnlinkNode(signature);
+      xmlFreeNode(signature);
+      removed = true;
+    }
+  }
+  return removed ? Serialized(parsed->get()) : std::string(document);
+}
+
 // ---- SignatureVerifier
 
 SignatureVerifier::SignatureVerifier(std::shared_ptr<const TrustStore> trust, xml::XmlLimits limits)
@@ -324,17 +340,22 @@ StatusOr<VerifiedSignature> SignatureVerifier::Verify(std::string_view document,
                                                       std::string_view field) const {
   StatusOr<xml::DocumentPtr> parsed = xml::ParseUntrusted(document, limits_, field);
   MEZHVED_RETURN_IF_ERROR(parsed.status());
-  const std::vector<xmlNodePtr> signatures = SignatureElements(parsed->get());
-  if (signatures.empty()) {
+  // The document's signature is a child of its root element. Signatures deeper inside are content it covers, like
+  // the sender's signature on a payload inside the gateway's sealed form.
+  const std::vector<xmlNodePtr> all = SignatureElements(parsed->get());
+  std::vector<xmlNodePtr> signatures;
+  std::copy_if(all.begin(), all.end(), std::back_inserter(signatures),
+               [&](xmlNodePtr node) { return node->parent == xmlDocGetRootElement(parsed->get()); });
+  if (all.empty()) {
     return Refused(ErrorCode::kSignatureMissing, field, "SIGNATURE_MISSING", "the document carries no ds:Signature");
   }
-  if (signatures.size() > 1) {
-    return Malformed(field, "the document carries " + std::to_string(signatures.size()) + " ds:Signature elements");
-  }
-  xmlNodePtr signature = signatures[0];
-  if (signature->parent != xmlDocGetRootElement(parsed->get())) {
+  if (signatures.empty()) {
     return Malformed(field, "the ds:Signature must be a child of the root element");
   }
+  if (signatures.size() > 1) {
+    return Malformed(field, "the root element carries " + std::to_string(signatures.size()) + " ds:Signature elements");
+  }
+  xmlNodePtr signature = signatures[0];
   StatusOr<Algorithm> algorithm = CheckShape(signature, field);
   MEZHVED_RETURN_IF_ERROR(algorithm.status());
   xmlNodePtr key_info = xmlSecFindChild(signature, xmlSecNodeKeyInfo, xmlSecDSigNs);

@@ -3,7 +3,8 @@
 // itself: exactly one ds:Signature, a child of the root element, with one Reference to the whole document (URI=""),
 // the enveloped-signature and exclusive c14n transforms, a supported algorithm, and the signer's certificate in
 // KeyInfo/X509Data. Anything else (a signature over part of the document, other references or transforms: the
-// ways of signature wrapping) is refused before a byte is digested.
+// ways of signature wrapping) is refused before a byte is digested. Signatures deeper inside the document are content
+// the signature covers, not signatures of the document.
 #pragma once
 
 #include <memory>
@@ -48,6 +49,11 @@ struct VerifiedSignature {
   std::string subject;             // the signer's certificate
   std::string certificate_sha256;  // lowercase hex
 };
+
+// `document` without its ds:Signature (the one child of the root element that Verify accepts), re-serialized: the
+// signed content, for checks that know nothing of signatures (an information type's XSD). The document itself as it
+// was when it has no signature. Errors as xml::ParseUntrusted.
+StatusOr<std::string> WithoutSignature(std::string_view document, const xml::XmlLimits& limits, std::string_view field);
 
 class SignatureVerifier {
  public:

@@ -394,6 +394,13 @@ TEST_CASE("listener addresses", "[config][validate]") {
     config.mutable_seal()->set_pkcs12_file("/etc/mezhved/seal.p12");
     CHECK(ErrorsOf(config).empty());
   }
+  SECTION("an agreement that requires sender signatures needs CAs to check them") {
+    config::v1::Agreement* agreement = config.add_agreements();
+    agreement->set_sender_signature_required(true);
+    CHECK(ErrorAt(config, "sender_trust.ca_files") == "REQUIRED");
+    config.mutable_sender_trust()->add_ca_files("/etc/mezhved/agency-cas.pem");
+    CHECK(ErrorAt(config, "sender_trust.ca_files").empty());
+  }
   SECTION("the seal: a known algorithm, one form of key, the GOST engine's config for GOST") {
     config::v1::SealConfig* seal = config.mutable_seal();
     CHECK(ErrorAt(config, "seal.algorithm") == "REQUIRED");

@@ -39,7 +39,7 @@ std::shared_ptr<const seal::SignatureVerifier> OwnSealVerifier(const seal::Seale
 }
 
 struct SealedCore {
-  seal::SealFixture keys;
+  seal::SealFixture keys{kStart};  // the PKI is made around the core's clock
   testing::SealIdentity identity = keys.pki.Issue("mezhved-gateway", seal::Algorithm::kGost2012_256);
   std::shared_ptr<const seal::Sealer> sealer = MakeSealer(keys, identity);
   CoreFixture core{{}, sealer, OwnSealVerifier(*sealer)};
@@ -48,7 +48,7 @@ struct SealedCore {
   void CheckSealed(const v1::Message& delivered) {
     INFO(delivered.message_id());
     REQUIRE_FALSE(delivered.sealed_xml().empty());
-    auto verified = keys.Verifier().Verify(delivered.sealed_xml(), seal::NowMs(), "sealed_xml");
+    auto verified = keys.Verifier().Verify(delivered.sealed_xml(), kStart, "sealed_xml");
     INFO(verified.status().ToString());
     REQUIRE(verified.ok());
     CHECK(verified->algorithm == seal::Algorithm::kGost2012_256);
@@ -81,8 +81,7 @@ TEST_CASE("requests, responses and notices arrive sealed by the gateway", "[gate
   // A tampered copy no longer verifies.
   std::string tampered = replies[0].sealed_xml();
   tampered.replace(tampered.find(kZags), 4, "ZAGZ");
-  CHECK(sealed.keys.Verifier().Verify(tampered, seal::NowMs(), "sealed_xml").status().code() ==
-        ErrorCode::kSignatureInvalid);
+  CHECK(sealed.keys.Verifier().Verify(tampered, kStart, "sealed_xml").status().code() == ErrorCode::kSignatureInvalid);
 }
 
 TEST_CASE("deadline notices are sealed too", "[gateway][seal]") {

@@ -39,7 +39,8 @@ inline std::string ReadText(const std::filesystem::path& path) {
 }
 
 struct SealFixture {
-  SealFixture() : pki((InitOnce(), dir / "pki")) {}
+  // `now`: the instant the PKI is made around (0: the real time), e.g. a test's injected clock.
+  explicit SealFixture(UnixMillis now = 0) : pki((InitOnce(), dir / "pki"), seal::Algorithm::kRsaSha256, now) {}
 
   static void InitOnce() { REQUIRE(InitializeCrypto(OpenSslConfig()).ok()); }
 

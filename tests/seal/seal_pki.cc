@@ -131,11 +131,12 @@ struct SealPki::Authority {
   CertPtr certificate;
 };
 
-SealPki::SealPki(std::filesystem::path dir, seal::Algorithm ca_algorithm) : dir_(std::move(dir)) {
+SealPki::SealPki(std::filesystem::path dir, seal::Algorithm ca_algorithm, UnixMillis now)
+    : dir_(std::move(dir)), now_(now != 0 ? now : Now()) {
   std::filesystem::create_directories(dir_);
   ca_ = std::make_unique<Authority>();
   ca_->key = NewKey(ca_algorithm);
-  ca_->certificate = MakeCertificate(ca_->key.get(), "mezhved test CA", 1, Now() - 365 * kDay, Now() + 3650 * kDay,
+  ca_->certificate = MakeCertificate(ca_->key.get(), "mezhved test CA", 1, now_ - 365 * kDay, now_ + 3650 * kDay,
                                      nullptr, ca_->key.get(), true);
   WritePem(ca_file(), [&](BIO* bio) { return PEM_write_bio_X509(bio, ca_->certificate.get()); });
 }
@@ -149,8 +150,8 @@ SealIdentity SealPki::Issue(const std::string& cn, seal::Algorithm algorithm, Un
   KeyPtr key = NewKey(algorithm);
   const long serial = next_serial_++;
   CertPtr certificate =
-      MakeCertificate(key.get(), cn, serial, not_before != 0 ? not_before : Now() - kDay,
-                      not_after != 0 ? not_after : Now() + 365 * kDay, ca_->certificate.get(), ca_->key.get(), false);
+      MakeCertificate(key.get(), cn, serial, not_before != 0 ? not_before : now_ - kDay,
+                      not_after != 0 ? not_after : now_ + 365 * kDay, ca_->certificate.get(), ca_->key.get(), false);
   return WriteIdentity(dir_, cn + "-" + std::to_string(serial), key.get(), certificate.get(), serial);
 }
 
@@ -158,7 +159,7 @@ SealIdentity SealPki::Stranger(const std::string& cn, seal::Algorithm algorithm)
   KeyPtr key = NewKey(algorithm);
   const long serial = next_serial_++;
   CertPtr certificate =
-      MakeCertificate(key.get(), cn, serial, Now() - kDay, Now() + 365 * kDay, nullptr, key.get(), false);
+      MakeCertificate(key.get(), cn, serial, now_ - kDay, now_ + 365 * kDay, nullptr, key.get(), false);
   return WriteIdentity(dir_, cn + "-stranger-" + std::to_string(serial), key.get(), certificate.get(), serial);
 }
 
@@ -184,9 +185,9 @@ std::filesystem::path SealPki::Crl(const std::vector<long>& revoked) {
   std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(X509_CRL_new(), &X509_CRL_free);
   X509_CRL_set_version(crl.get(), 1);
   X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(ca_->certificate.get()));
-  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(ASN1_TIME_set(nullptr, Now() / 1000 - 3600),
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> last(ASN1_TIME_set(nullptr, now_ / 1000 - 7 * 86400),
                                                              &ASN1_TIME_free);
-  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(ASN1_TIME_set(nullptr, Now() / 1000 + 30 * 86400),
+  std::unique_ptr<ASN1_TIME, decltype(&ASN1_TIME_free)> next(ASN1_TIME_set(nullptr, now_ / 1000 + 30 * 86400),
                                                              &ASN1_TIME_free);
   X509_CRL_set1_lastUpdate(crl.get(), last.get());
   X509_CRL_set1_nextUpdate(crl.get(), next.get());

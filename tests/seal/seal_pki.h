@@ -22,14 +22,16 @@ struct SealIdentity {
 
 class SealPki {
  public:
-  // Writes a CA of `ca_algorithm` (ca.pem) into `dir`, valid from a year ago for ten years.
-  SealPki(std::filesystem::path dir, seal::Algorithm ca_algorithm = seal::Algorithm::kRsaSha256);
+  // Writes a CA of `ca_algorithm` (ca.pem) into `dir`, valid from a year before `now` for ten years. `now` (Unix ms;
+  // 0: the real time) is the instant the PKI's default validity periods and CRLs are made around: tests that verify
+  // at an injected time pass that time.
+  SealPki(std::filesystem::path dir, seal::Algorithm ca_algorithm = seal::Algorithm::kRsaSha256, UnixMillis now = 0);
   ~SealPki();
   SealPki(const SealPki&) = delete;
   SealPki& operator=(const SealPki&) = delete;
 
   // A certificate with subject CN `cn` for a new key of `algorithm`, issued by the CA, valid in [not_before,
-  // not_after] (Unix ms; by default from a day ago for a year).
+  // not_after] (Unix ms; by default from a day before `now` for a year).
   SealIdentity Issue(const std::string& cn, seal::Algorithm algorithm, UnixMillis not_before = 0,
                      UnixMillis not_after = 0);
   // A self-signed certificate no trust store knows.
@@ -46,6 +48,7 @@ class SealPki {
   std::filesystem::path dir_;
   std::unique_ptr<Authority> ca_;
   long next_serial_ = 100;
+  UnixMillis now_ = 0;
 };
 
 }  // namespace mezhved::testing
