@@ -222,7 +222,7 @@ struct RequestFacts {
 };
 using RequestVisitor = std::function<void(const RequestFacts& request)>;
 
-// Stored messages in id order (ids are UUIDv7: creation order), as accepted: delivery_attempt is 0.
+// Stored messages in id order (ids are UUIDv7: by the millisecond of creation), as accepted: delivery_attempt is 0.
 struct StoredMessagePage {
   std::vector<v1::Message> messages;
   std::string next_page_token;  // empty on the last page
