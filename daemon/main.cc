@@ -168,9 +168,12 @@ StatusOr<std::shared_ptr<const seal::Sealer>> LoadSealer(const config::v1::Gatew
 }
 
 // What checks the gateway's own seals again: its current sealing certificate and the earlier ones the config lists.
+// `earlier` adds the certificates of keys this process sealed with before a rotation.
 StatusOr<std::shared_ptr<const seal::SignatureVerifier>> OwnSealVerifier(const config::v1::GatewayConfig& config,
-                                                                         const seal::Sealer& sealer) {
+                                                                         const seal::Sealer& sealer,
+                                                                         const std::vector<std::string>& earlier = {}) {
   std::vector<std::string> certificates = {sealer.key().certificate_der()};
+  certificates.insert(certificates.end(), earlier.begin(), earlier.end());
   for (const std::string& file : config.seal().previous_certificate_files()) {
     StatusOr<std::string> der = seal::ReadPemCertificateDer(file);
     MEZHVED_RETURN_IF_ERROR(der.status());
@@ -226,6 +229,29 @@ StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
   return rules;
 }
 
+// SIGHUP: the sealing key named in the config file, read again, seals from now on (key rotation without a restart).
+// What earlier keys sealed still verifies: their certificates stay trusted. A key that cannot be loaded changes
+// nothing and is logged.
+void RotateSealingKey(const Flags& flags, gateway::Gateway& gateway, std::vector<std::string>& sealed_with) {
+  StatusOr<config::v1::GatewayConfig> config = EffectiveConfig(flags);
+  StatusOr<std::shared_ptr<const seal::Sealer>> sealer =
+      config.ok() ? LoadSealer(*config) : StatusOr<std::shared_ptr<const seal::Sealer>>(config.status());
+  if (!sealer.ok() || *sealer == nullptr) {
+    spdlog::error("SIGHUP: the sealing key is kept: {}",
+                  sealer.ok() ? "the config has no seal section" : sealer.status().ToString());
+    return;
+  }
+  StatusOr<std::shared_ptr<const seal::SignatureVerifier>> verifier = OwnSealVerifier(*config, **sealer, sealed_with);
+  if (!verifier.ok()) {
+    spdlog::error("SIGHUP: the sealing key is kept: {}", verifier.status().ToString());
+    return;
+  }
+  sealed_with.push_back((*sealer)->key().certificate_der());
+  gateway.ReplaceSealing(*sealer, *verifier);
+  spdlog::info("SIGHUP: sealing key rotated; now {} (SHA-256 {})", (*sealer)->key().subject(),
+               (*sealer)->key().certificate_sha256());
+}
+
 int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
   StatusOr<gateway::Rules> rules = LoadRules(config);
   if (!rules.ok()) {
@@ -247,6 +273,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     spdlog::critical("cannot record the agreements in the store: {}", recorded.ToString());
     return 1;
   }
+  const std::shared_ptr<const seal::Sealer> gateway_rules_sealer = rules->sealer;
   gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(*rules), **store, clock);
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
@@ -266,7 +293,14 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     }
   }
 
-  const int signal_number = WaitForStopSignal(stop_signals);
+  std::vector<std::string> sealed_with;  // certificates of the keys sealed with since the start
+  if (gateway_rules_sealer != nullptr) {
+    sealed_with.push_back(gateway_rules_sealer->key().certificate_der());
+  }
+  int signal_number = 0;
+  while ((signal_number = WaitForStopSignal(stop_signals)) == SIGHUP) {
+    RotateSealingKey(flags, gateway, sealed_with);
+  }
   spdlog::info("signal {} received: stopping", signal_number);
   gateway.BeginShutdown();               // long polls answer now instead of holding the shutdown up
   (*servers)->Shutdown(kShutdownGrace);  // calls in flight finish: their writes are synced before they answer
@@ -298,6 +332,7 @@ int Main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: rotates the sealing key
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%t] %v", spdlog::pattern_time_type::utc);
 

@@ -201,7 +201,13 @@ Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& sto
                                 rules_.receipt_policy, rules_.working_day_end_minutes},
                  settings_.deadlines),
       store_(store),
-      clock_(clock) {}
+      clock_(clock),
+      sealing_(std::make_shared<const Sealing>(Sealing{rules_.sealer, rules_.seal_verifier})) {}
+
+void Gateway::ReplaceSealing(std::shared_ptr<const seal::Sealer> sealer,
+                             std::shared_ptr<const seal::SignatureVerifier> verifier) {
+  sealing_.store(std::make_shared<const Sealing>(Sealing{std::move(sealer), std::move(verifier)}));
+}
 
 Gateway::~Gateway() { BeginShutdown(); }
 
@@ -634,12 +640,13 @@ std::string Gateway::NameOf(const std::string& organisation_code) const {
 }
 
 Status Gateway::SealMessage(v1::Message& message) const {
-  if (rules_.sealer == nullptr) {
+  const std::shared_ptr<const Sealing> sealing = sealing_.load();
+  if (sealing->sealer == nullptr) {
     return Status::Ok();
   }
   StatusOr<std::string> xml = envelope::ToXml(message);
   MEZHVED_RETURN_IF_ERROR(xml.status().Prefixed("the XML form of message " + message.message_id()));
-  StatusOr<std::string> sealed = rules_.sealer->Seal(*xml);
+  StatusOr<std::string> sealed = sealing->sealer->Seal(*xml);
   MEZHVED_RETURN_IF_ERROR(sealed.status().Prefixed("sealing message " + message.message_id()));
   message.set_sealed_xml(std::move(*sealed));
   return Status::Ok();
@@ -683,14 +690,15 @@ v1::SealCheck Gateway::CheckSeal(const v1::Message& stored) const {
     check.set_verdict(v1::SEAL_VERDICT_UNSEALED);
     return check;
   }
-  if (rules_.seal_verifier == nullptr) {
+  const std::shared_ptr<const Sealing> sealing = sealing_.load();
+  if (sealing->verifier == nullptr) {
     check.set_verdict(v1::SEAL_VERDICT_SIGNATURE_FAILED);
     check.set_error_code(std::string(ErrorCodeName(ErrorCode::kCertificateUntrusted)));
     check.set_detail("the gateway runs without a sealing key, so it trusts no sealing certificate");
     return check;
   }
   // The seal is judged as of the acceptance: a certificate that has expired since does not void what it sealed.
-  StatusOr<seal::VerifiedSignature> verified = rules_.seal_verifier->Verify(
+  StatusOr<seal::VerifiedSignature> verified = sealing->verifier->Verify(
       stored.sealed_xml(), TimeUtil::TimestampToMilliseconds(stored.accepted_at()), "sealed_xml");
   if (!verified.ok()) {
     check.set_verdict(v1::SEAL_VERDICT_SIGNATURE_FAILED);

@@ -135,6 +135,11 @@ class Gateway {
 
   // --- upkeep ---
 
+  // Seals from now on with `sealer`, and checks stored seals with `verifier` (which should still trust the earlier
+  // sealing certificates): key rotation without a restart. Messages in flight are sealed with one key or the other.
+  void ReplaceSealing(std::shared_ptr<const seal::Sealer> sealer,
+                      std::shared_ptr<const seal::SignatureVerifier> verifier);
+
   // One pass of housekeeping: ends leases (dead-lettering exhausted messages) and answers long polls whose wait
   // is over or whose caller went away. The daemon runs it on a timer; tests call it after moving a ManualClock.
   void RunHousekeeping();
@@ -195,6 +200,12 @@ class Gateway {
   const AnswerDeadlines deadlines_;
   store::MessageStore& store_;
   const Clock& clock_;
+  // The sealer and the verifier of stored seals in use, replaced whole by ReplaceSealing (key rotation).
+  struct Sealing {
+    std::shared_ptr<const seal::Sealer> sealer;
+    std::shared_ptr<const seal::SignatureVerifier> verifier;
+  };
+  std::atomic<std::shared_ptr<const Sealing>> sealing_;
 
   // The deadline scan: when the next one is due, and whether one is under way. Housekeeping thread only, but the
   // flag is cleared by the store thread.
