@@ -16,9 +16,13 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+
+#include <google/protobuf/message.h>
 
 #include "common/status.h"
 #include "mezhved/v1/messages.pb.h"
+#include "xml/safe_xml.h"
 
 namespace mezhved::envelope {
 
@@ -27,5 +31,15 @@ inline constexpr char kEnvelopeNamespace[] = "urn:mezhved:envelope:1";
 // INVALID_XML / UNSAFE_XML when a payload is not an XML document the gateway accepts (it was checked at the door,
 // so this is a bug or a corrupt record). Thread-safe.
 StatusOr<std::string> ToXml(const v1::Message& message);
+
+// The other way: `xml`, an element of the XML form (e.g. m:Request as an integrator sends it over SOAP), read into
+// `message` by the same rules. Unknown elements, repeated singular fields, malformed values (numbers, enum names,
+// instants, dates) and payloads that are not one element are INVALID_MESSAGE with the failing path
+// (e.g. "request.citizen.birth_date"); an XML payload is re-serialized as a standalone document with its
+// namespaces. The document itself is parsed as untrusted XML (UNSAFE_XML, INVALID_XML, MESSAGE_TOO_LARGE). The
+// root element must be `root` in the envelope namespace; a ds:Signature among its children (a seal) is skipped.
+// Fields absent from the XML keep their defaults.
+Status FromXml(std::string_view xml, std::string_view root, const xml::XmlLimits& limits,
+               google::protobuf::Message& message);
 
 }  // namespace mezhved::envelope

@@ -160,5 +160,89 @@ TEST_CASE("the XML form, sealed, verifies and still validates", "[envelope]") {
   CHECK(verified->algorithm == seal::Algorithm::kGost2012_256);
 }
 
+// The form read back gives the message it was made of (less what the form leaves out).
+TEST_CASE("the XML form reads back into the same message", "[envelope]") {
+  const std::string request_id = MessageId::Generate(kAccepted - 1000).ToString();
+  std::vector<v1::Message> messages = {Request()};
+  v1::Message refusal = Base(v1::MESSAGE_KIND_RESPONSE, testing::kZags, testing::kSocialDept);
+  *refusal.mutable_response() = testing::DataResponse(request_id, testing::kZags);
+  refusal.mutable_response()->mutable_refusal()->set_reason(v1::REFUSAL_REASON_NO_DATA);
+  messages.push_back(refusal);
+  v1::Message data = Base(v1::MESSAGE_KIND_RESPONSE, testing::kZags, testing::kSocialDept);
+  *data.mutable_response() = testing::DataResponse(request_id, testing::kZags);
+  messages.push_back(data);
+  v1::Message notice = Base(v1::MESSAGE_KIND_NOTICE, "gateway", testing::kZags);
+  notice.mutable_notice()->set_request_id(request_id);
+  notice.mutable_notice()->set_event(v1::DEADLINE_EVENT_DUE_SOON);
+  notice.mutable_notice()->set_answer_working_days(5);
+  messages.push_back(notice);
+
+  for (v1::Message message : messages) {
+    message.set_delivery_attempt(0);  // not in the form
+    StatusOr<std::string> xml = ToXml(message);
+    REQUIRE(xml.ok());
+    v1::Message read;
+    const Status status = FromXml(*xml, "Message", xml::XmlLimits{}, read);
+    INFO(status.ToString());
+    REQUIRE(status.ok());
+    // Payloads come back as equivalent documents, not byte for byte: compare their forms, then the rest.
+    CHECK(*ToXml(read) == *xml);
+    v1::Message without_payloads = read;
+    v1::Message expected = message;
+    for (v1::Message* m : {&without_payloads, &expected}) {
+      m->mutable_request()->clear_payload();
+      if (m->has_response() && m->response().has_data()) m->mutable_response()->mutable_data()->clear_payload();
+      if (!m->has_request()) m->clear_request();
+    }
+    CHECK(without_payloads.DebugString() == expected.DebugString());
+  }
+}
+
+TEST_CASE("a sealed form reads back too: the seal is not data", "[envelope]") {
+  seal::SealFixture fixture;
+  const std::string sealed =
+      fixture.SealWith(fixture.pki.Issue("gateway", seal::Algorithm::kRsaSha256), *ToXml(Request()));
+  v1::Message read;
+  REQUIRE(FromXml(sealed, "Message", xml::XmlLimits{}, read).ok());
+  CHECK(read.request().citizen().snils() == Request().request().citizen().snils());
+}
+
+TEST_CASE("XML that is not the form is refused with the failing path", "[envelope]") {
+  const auto refusal = [](const std::string& body) {
+    const std::string xml = "<m:Request xmlns:m=\"urn:mezhved:envelope:1\">" + body + "</m:Request>";
+    v1::RequestEnvelope request;
+    const Status status = FromXml(xml, "Request", xml::XmlLimits{}, request);
+    return status.ok() ? std::string("OK") : status.fields().at(0).path + " " + status.fields().at(0).code;
+  };
+  CHECK(refusal("<m:RequesterCode>SOCPROT-BARNAUL</m:RequesterCode>") == "OK");
+  CHECK(refusal("<m:Requester>x</m:Requester>") == "message.Requester UNKNOWN_ELEMENT");
+  CHECK(refusal("<m:RequesterCode>a</m:RequesterCode><m:RequesterCode>b</m:RequesterCode>") ==
+        "message.requester_code DUPLICATE");
+  CHECK(refusal("<m:Citizen><m:BirthDate>24.11.2026</m:BirthDate></m:Citizen>") ==
+        "message.citizen.birth_date MALFORMED");
+  CHECK(refusal("<m:Consent><m:Obtained>yes</m:Obtained></m:Consent>") == "message.consent.obtained MALFORMED");
+  CHECK(refusal("<m:Payload><a/><b/></m:Payload>") == "message.payload MALFORMED");
+  CHECK(refusal("<m:Citizen>text<m:LastName>x</m:LastName></m:Citizen>") == "message.citizen MALFORMED");
+  CHECK(refusal("<m:RequesterCode><m:X/></m:RequesterCode>") == "message.requester_code MALFORMED");
+
+  v1::Message message;
+  CHECK(FromXml("<m:Message xmlns:m=\"urn:mezhved:envelope:1\"><m:Kind>LETTER</m:Kind></m:Message>", "Message",
+                xml::XmlLimits{}, message)
+            .fields()
+            .at(0)
+            .path == "message.kind");
+  CHECK(FromXml("<Message/>", "Message", xml::XmlLimits{}, message).code() == ErrorCode::kInvalidMessage);
+  CHECK(FromXml("<!DOCTYPE a [<!ENTITY x 'y'>]><a/>", "Message", xml::XmlLimits{}, message).code() ==
+        ErrorCode::kUnsafeXml);
+
+  // A payload comes back as a standalone document with its namespaces.
+  v1::RequestEnvelope request;
+  REQUIRE(FromXml("<m:Request xmlns:m=\"urn:mezhved:envelope:1\" xmlns:t=\"urn:t\"><m:Payload><t:Doc><t:A>1</t:A>"
+                  "</t:Doc></m:Payload></m:Request>",
+                  "Request", xml::XmlLimits{}, request)
+              .ok());
+  CHECK(request.payload().find("<t:Doc xmlns:t=\"urn:t\"><t:A>1</t:A></t:Doc>") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace mezhved::envelope
