@@ -67,6 +67,24 @@ class DefaultRegion {
     config.replace(config.find(relative), relative.size(), "\"" + kSourceDir + "/schemas/catalog.textproto\"");
     const std::string calendars = "\"../../calendars/federal\"";
     config.replace(config.find(calendars), calendars.size(), "\"" + kSourceDir + "/calendars/federal\"");
+    // The trial sealing key that tools/run-gateway.sh would make, made here the same way.
+    const std::string openssl_config = kSourceDir + "/deploy/openssl-gost.cnf";
+    const std::string env = "OPENSSL_CONF=" + openssl_config;
+    const std::string key = (dir_ / "seal.key").string();
+    const std::string certificate = (dir_ / "seal.pem").string();
+    REQUIRE(RunCommand({"/usr/bin/env", env, "openssl", "genpkey", "-algorithm", "gost2012_256", "-pkeyopt",
+                        "paramset:A", "-out", key})
+                .exit_status == 0);
+    REQUIRE(RunCommand({"/usr/bin/env", env, "openssl", "req", "-new", "-x509", "-key", key, "-md_gost12_256", "-days",
+                        "30", "-subj", "/CN=mezhved trial gateway", "-out", certificate})
+                .exit_status == 0);
+    for (const auto& [from, to] :
+         std::vector<std::pair<std::string, std::string>>{{"\"../../var/keys/seal.key\"", "\"" + key + "\""},
+                                                          {"\"../../var/keys/seal.pem\"", "\"" + certificate + "\""},
+                                                          {"\"../openssl-gost.cnf\"", "\"" + openssl_config + "\""}}) {
+      REQUIRE(config.find(from) != std::string::npos);
+      config.replace(config.find(from), from.size(), to);
+    }
     daemon_ = std::make_unique<DaemonProcess>(
         MEZHVED_DAEMON_PATH, dir_ / "daemon", config,
         std::vector<std::string>{"--data-dir", (dir_ / "data").string(), "--agency-listen", "127.0.0.1:0",
@@ -115,6 +133,9 @@ TEST_CASE("every shipped example travels through the daemon, and its refused var
     REQUIRE(inbox.size() == 1);
     CHECK(inbox[0].message_id() == sent.message_id());
     CHECK(inbox[0].request().payload() == example.payload());
+    // The embedded default seals with GOST: the sealed form names the type's payload root.
+    CHECK(inbox[0].sealed_xml().find("gostr34102012-gostr34112012-256") != std::string::npos);
+    CHECK(inbox[0].sealed_xml().find("<" + type.request_root()) != std::string::npos);
 
     if (!type.response_example().empty()) {
       v1::ResponseEnvelope answer = DataResponse(sent.message_id(), route.addressee);
