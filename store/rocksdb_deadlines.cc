@@ -198,44 +198,20 @@ StatusOr<bool> RocksDbStore::Impl::FireTimer(GroupBatch& batch, const keys::Time
 // --- Reads ---------------------------------------------------------------------------------------------------------
 
 StatusOr<OverduePage> RocksDbStore::Impl::ListOverdue(uint32_t limit, const std::string& page_token) const {
-  std::optional<std::string> after;
-  if (!page_token.empty()) {
-    after = keys::DecodeKeyToken(page_token, keys::kInstantIdKeySize);
-    if (!after) {
-      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
-    }
-  }
-  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
-  const CommittedRead read(db_mutex_, db_);
-  if (read.closed()) {
-    return Status(ErrorCode::kUnavailable, "the store is closed");
-  }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kOverdue)));
-  if (after) {
-    it->Seek(*after);
-    if (it->Valid() && it->key() == rocksdb::Slice(*after)) {
-      it->Next();  // the token names the last request already returned
-    }
-  } else {
-    it->SeekToFirst();
-  }
   OverduePage page;
-  std::string last_key;
-  for (; it->Valid() && page.requests.size() < limit; it->Next()) {
-    const std::optional<keys::InstantIdKeyParts> key = keys::DecodeInstantIdKey(it->key().ToStringView());
-    if (!key) {
-      return InternalError(CorruptRecord(ColumnFamily::kOverdue));
-    }
-    STORE_ASSIGN_OR_RETURN(MessageSummary summary, ReadSummary(read.options(), key->id));
-    page.requests.push_back(OverdueRequest{std::move(summary), key->at_ms});
-    last_key = it->key().ToString();
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb("listing overdue requests", it->status());
-  }
-  if (it->Valid()) {
-    page.next_page_token = keys::EncodeKeyToken(last_key);
-  }
+  STORE_ASSIGN_OR_RETURN(
+      page.next_page_token,
+      ReadPageForward(ColumnFamily::kOverdue, page_token, keys::kInstantIdKeySize, limit, "listing overdue requests",
+                      [this, &page](const rocksdb::ReadOptions& read_options, rocksdb::Slice key, rocksdb::Slice) {
+                        const std::optional<keys::InstantIdKeyParts> parts =
+                            keys::DecodeInstantIdKey(key.ToStringView());
+                        if (!parts) {
+                          return InternalError(CorruptRecord(ColumnFamily::kOverdue));
+                        }
+                        STORE_ASSIGN_OR_RETURN(MessageSummary summary, ReadSummary(read_options, parts->id));
+                        page.requests.push_back(OverdueRequest{std::move(summary), parts->at_ms});
+                        return Status::Ok();
+                      }));
   return page;
 }
 

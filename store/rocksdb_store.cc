@@ -951,10 +951,12 @@ StatusOr<RejectionPage> RocksDbStore::Impl::ListRejections(uint32_t limit, const
   return page;
 }
 
-StatusOr<StoredMessagePage> RocksDbStore::Impl::ScanMessages(const std::string& page_token, uint32_t limit) const {
+StatusOr<std::string> RocksDbStore::Impl::ReadPageForward(ColumnFamily family, const std::string& page_token,
+                                                          size_t key_size, uint32_t limit, std::string_view what,
+                                                          const PageEntry& take) const {
   std::optional<std::string> after;
   if (!page_token.empty()) {
-    after = keys::DecodeKeyToken(page_token, MessageId::kSize);
+    after = keys::DecodeKeyToken(page_token, key_size);
     if (!after) {
       return Status(ErrorCode::kInvalidArgument, "malformed page_token");
     }
@@ -964,31 +966,39 @@ StatusOr<StoredMessagePage> RocksDbStore::Impl::ScanMessages(const std::string& 
   if (read.closed()) {
     return Status(ErrorCode::kUnavailable, "the store is closed");
   }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kMessages)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(family)));
   if (after) {
     it->Seek(*after);
     if (it->Valid() && it->key() == rocksdb::Slice(*after)) {
-      it->Next();  // the token names the last message already returned
+      it->Next();  // the token names the last entry already returned
     }
   } else {
     it->SeekToFirst();
   }
-  StoredMessagePage page;
   std::string last_key;
-  for (; it->Valid() && page.messages.size() < limit; it->Next()) {
-    records::StoredMessage stored;
-    if (!stored.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return InternalError(CorruptRecord(ColumnFamily::kMessages));
-    }
-    page.messages.push_back(std::move(*stored.mutable_message()));
+  for (uint32_t taken = 0; it->Valid() && taken < limit; it->Next(), ++taken) {
+    MEZHVED_RETURN_IF_ERROR(take(read.options(), it->key(), it->value()));
     last_key = it->key().ToString();
   }
   if (!it->status().ok()) {
-    return FromRocksDb("scanning the messages", it->status());
+    return FromRocksDb(what, it->status());
   }
-  if (it->Valid()) {
-    page.next_page_token = keys::EncodeKeyToken(last_key);
-  }
+  return it->Valid() ? keys::EncodeKeyToken(last_key) : std::string();
+}
+
+StatusOr<StoredMessagePage> RocksDbStore::Impl::ScanMessages(const std::string& page_token, uint32_t limit) const {
+  StoredMessagePage page;
+  STORE_ASSIGN_OR_RETURN(
+      page.next_page_token,
+      ReadPageForward(ColumnFamily::kMessages, page_token, MessageId::kSize, limit, "scanning the messages",
+                      [&page](const rocksdb::ReadOptions&, rocksdb::Slice, rocksdb::Slice value) {
+                        records::StoredMessage stored;
+                        if (!stored.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                          return InternalError(CorruptRecord(ColumnFamily::kMessages));
+                        }
+                        page.messages.push_back(std::move(*stored.mutable_message()));
+                        return Status::Ok();
+                      }));
   return page;
 }
 

@@ -631,6 +631,14 @@ class RocksDbStore::Impl {
                                                       std::string_view key) const {
     return ParseRecord<Record>(family, ReadCommitted(read_options, family, key));
   }
+  // One page of `family` in key order, after the key that `page_token` names (the hex of a `key_size`-byte key; from
+  // the start when empty), read from one snapshot: `take` gets each entry until `limit` (clamped to 1..kMaxPageSize)
+  // were taken. Returns the next page's token, empty after the last entry. INVALID_ARGUMENT for a malformed token;
+  // an error of `take` ends the page with it; `what` names the read in RocksDB's errors.
+  using PageEntry =
+      std::function<Status(const rocksdb::ReadOptions& read_options, rocksdb::Slice key, rocksdb::Slice value)>;
+  StatusOr<std::string> ReadPageForward(ColumnFamily family, const std::string& page_token, size_t key_size,
+                                        uint32_t limit, std::string_view what, const PageEntry& take) const;
   StatusOr<std::vector<api::HistoryEvent>> ReadHistory(const rocksdb::ReadOptions& read_options,
                                                        const MessageId& id) const;
   StatusOr<MessageSummary> ReadSummary(const rocksdb::ReadOptions& read_options, const MessageId& id) const;
