@@ -248,15 +248,10 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
     return done(agreement.status());
   }
   const bool paper = message.message.channel() != v1::CHANNEL_UNSPECIFIED;  // signed on paper, by hand
-  if (!request.payload().empty() || (!paper && SignatureRequired((*agreement)->id(), request.information_type()))) {
-    StatusOr<std::string> signed_content = CheckPayloadSignature(
-        request.payload(), !paper && SignatureRequired((*agreement)->id(), request.information_type()), received_ms,
-        "request.payload", message.message);
-    if (!signed_content.ok()) {
-      return done(signed_content.status());
-    }
-    Status payload = rules_.information_types->ValidateRequestPayload(request.information_type(), *signed_content,
-                                                                      settings_.xml_limits);
+  const bool signature_required = !paper && SignatureRequired((*agreement)->id(), request.information_type());
+  if (!request.payload().empty() || signature_required) {
+    Status payload = CheckPayload(PayloadRole::kRequest, request.information_type(), request.payload(),
+                                  signature_required, received_ms, message.message);
     if (!payload.ok()) {
       return done(payload);
     }
@@ -440,14 +435,9 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
   }
   store::NewMessage message;
   if (response.has_data()) {
-    StatusOr<std::string> signed_content = CheckPayloadSignature(
-        response.data().payload(), SignatureRequired(request->agreement_id, request->information_type), clock_.NowMs(),
-        "response.data.payload", message.message);
-    if (!signed_content.ok()) {
-      return done(signed_content.status());
-    }
-    Status payload = rules_.information_types->ValidateResponsePayload(request->information_type, *signed_content,
-                                                                       settings_.xml_limits);
+    Status payload = CheckPayload(PayloadRole::kDataAnswer, request->information_type, response.data().payload(),
+                                  SignatureRequired(request->agreement_id, request->information_type), clock_.NowMs(),
+                                  message.message);
     if (!payload.ok()) {
       return done(payload);
     }
@@ -580,16 +570,11 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
   store::NewMessage message;
   if (!supplement.payload().empty()) {
     // A corrected request document is signed like the request was, and is still a document of the request's type.
-    StatusOr<std::string> signed_content =
-        CheckPayloadSignature(supplement.payload(), SignatureRequired(request->agreement_id, request->information_type),
-                              clock_.NowMs(), "supplement.payload", message.message);
-    if (!signed_content.ok()) {
-      return done(signed_content.status());
-    }
-    Status payload = rules_.information_types->ValidateRequestPayload(request->information_type, *signed_content,
-                                                                      settings_.xml_limits);
+    Status payload = CheckPayload(PayloadRole::kSupplement, request->information_type, supplement.payload(),
+                                  SignatureRequired(request->agreement_id, request->information_type), clock_.NowMs(),
+                                  message.message);
     if (!payload.ok()) {
-      return done(payload.Prefixed("supplement.payload"));
+      return done(payload);
     }
   }
 
@@ -657,6 +642,25 @@ bool Gateway::SignatureRequired(const std::string& agreement_id, const v1::Infor
   const config::v1::InformationType* known = rules_.information_types->Find(type.id(), type.version());
   return (agreement != nullptr && agreement->sender_signature_required()) ||
          (known != nullptr && known->sender_signature_required());
+}
+
+Status Gateway::CheckPayload(PayloadRole role, const v1::InformationTypeRef& type, const std::string& payload,
+                             bool signature_required, UnixMillis at, v1::Message& message) const {
+  const char* field = role == PayloadRole::kRequest      ? "request.payload"
+                      : role == PayloadRole::kSupplement ? "supplement.payload"
+                                                         : "response.data.payload";
+  StatusOr<std::string> signed_content = CheckPayloadSignature(payload, signature_required, at, field, message);
+  MEZHVED_RETURN_IF_ERROR(signed_content.status());
+  const InformationTypeRegistry& types = *rules_.information_types;
+  switch (role) {
+    case PayloadRole::kRequest:
+      return types.ValidateRequestPayload(type, *signed_content, settings_.xml_limits);
+    case PayloadRole::kSupplement:  // the registry names a request document's fields "request.payload..."
+      return types.ValidateRequestPayload(type, *signed_content, settings_.xml_limits).Prefixed(field);
+    case PayloadRole::kDataAnswer:
+      return types.ValidateResponsePayload(type, *signed_content, settings_.xml_limits);
+  }
+  return Status(ErrorCode::kInternal, "unknown payload role");
 }
 
 StatusOr<std::string> Gateway::CheckPayloadSignature(const std::string& payload, bool required, UnixMillis at,

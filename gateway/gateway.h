@@ -163,6 +163,12 @@ class Gateway {
   // Sets message.sealed_xml: the message's XML form with the gateway's seal. Call it last, once every field that
   // goes to the store is set. Nothing when the gateway has no sealer.
   Status SealMessage(v1::Message& message) const;
+  // Which document a payload is, for its field name and its XSD.
+  enum class PayloadRole { kRequest, kSupplement, kDataAnswer };
+  // A payload at the door: its signature (CheckPayloadSignature), then its signed content against the information
+  // type's XSD.
+  Status CheckPayload(PayloadRole role, const v1::InformationTypeRef& type, const std::string& payload,
+                      bool signature_required, UnixMillis at, v1::Message& message) const;
   // A payload's signature (docs/SIGNATURES.md): verified when the payload carries one, required when `required`.
   // Sets `signer`; returns the payload without the signature, for its XSD.
   StatusOr<std::string> CheckPayloadSignature(const std::string& payload, bool required, UnixMillis at,
