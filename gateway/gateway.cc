@@ -660,7 +660,7 @@ Status Gateway::CheckPayload(PayloadRole role, const v1::InformationTypeRef& typ
     case PayloadRole::kDataAnswer:
       return types.ValidateResponsePayload(type, *signed_content, settings_.xml_limits);
   }
-  return Status(ErrorCode::kInternal, "unknown payload role");
+  return {ErrorCode::kInternal, "unknown payload role"};
 }
 
 StatusOr<std::string> Gateway::CheckPayloadSignature(const std::string& payload, bool required, UnixMillis at,
