@@ -43,15 +43,15 @@ DeadlineSettings DeadlineSettings::FromConfig(const config::v1::GatewayConfig& c
   return settings;
 }
 
-AnswerDeadlines::AnswerDeadlines(DeadlineInputs inputs, DeadlineSettings settings)
-    : inputs_(std::move(inputs)), settings_(settings) {}
+AnswerDeadlines::AnswerDeadlines(Rules rules, DeadlineSettings settings)
+    : rules_(std::move(rules)), settings_(settings) {}
 
 uint32_t AnswerDeadlines::WorkingDaysFor(const config::v1::Agreement& agreement,
                                          const v1::InformationTypeRef& type) const {
   if (agreement.answer_deadline_working_days() != 0) {
     return agreement.answer_deadline_working_days();
   }
-  const config::v1::InformationType* known = inputs_.information_types->Find(type.id(), type.version());
+  const config::v1::InformationType* known = rules_.information_types->Find(type.id(), type.version());
   switch (known == nullptr ? config::v1::DEADLINE_CLASS_UNSPECIFIED : known->deadline_class()) {
     case config::v1::DEADLINE_CLASS_ANSWER:
       return kAnswerWorkingDays;
@@ -64,18 +64,18 @@ uint32_t AnswerDeadlines::WorkingDaysFor(const config::v1::Agreement& agreement,
 
 calendar::DeadlinePolicy AnswerDeadlines::PolicyFor(const std::string& addressee_code) const {
   calendar::DeadlinePolicy policy;
-  if (const Agency* agency = inputs_.participants->AgencyOf(addressee_code)) {
+  if (const Agency* agency = rules_.participants->AgencyOf(addressee_code)) {
     policy.utc_offset_minutes = agency->utc_offset_minutes;
   }
-  policy.receipt = inputs_.receipt_policy;
-  policy.working_day_end_minutes = inputs_.working_day_end_minutes;
+  policy.receipt = rules_.receipt_policy;
+  policy.working_day_end_minutes = rules_.working_day_end_minutes;
   return policy;
 }
 
 StatusOr<store::AnswerTimers> AnswerDeadlines::TimersFor(const std::string& addressee_code, UnixMillis received_ms,
                                                          uint32_t working_days) const {
   const calendar::DeadlinePolicy policy = PolicyFor(addressee_code);
-  const calendar::ProductionCalendar& calendar = *inputs_.calendar;
+  const calendar::ProductionCalendar& calendar = *rules_.calendar;
   const int days = static_cast<int>(working_days);
   StatusOr<UnixMillis> due = calendar::DueAt(calendar, received_ms, days, policy);
   MEZHVED_RETURN_IF_ERROR(due.status());
@@ -93,7 +93,7 @@ StatusOr<store::AnswerTimers> AnswerDeadlines::TimersFor(const std::string& addr
 StatusOr<std::optional<store::AnswerTimers>> AnswerDeadlines::CitizenCopyTimers(
     const v1::InformationTypeRef& type, v1::ResponseEnvelope::OutcomeCase outcome, const std::string& requester_code,
     UnixMillis received_ms) const {
-  const config::v1::InformationType* known = inputs_.information_types->Find(type.id(), type.version());
+  const config::v1::InformationType* known = rules_.information_types->Find(type.id(), type.version());
   if (known == nullptr || !known->citizen_copy_required() || !IsFinalOutcome(outcome)) {
     return std::optional<store::AnswerTimers>();
   }
@@ -109,7 +109,7 @@ store::ClockChange AnswerDeadlines::OnResponse(const std::string& agreement_id,
   if (IsFinalOutcome(outcome)) {
     return store::ClockChange::kStop;
   }
-  const config::v1::Agreement* agreement = inputs_.agreements->Find(agreement_id);
+  const config::v1::Agreement* agreement = rules_.agreements->Find(agreement_id);
   if (agreement == nullptr) {
     return store::ClockChange::kKeep;  // withdrawn since: its leniency no longer applies
   }
@@ -122,7 +122,7 @@ store::ClockChange AnswerDeadlines::OnResponse(const std::string& agreement_id,
 StatusOr<store::RequestChange> AnswerDeadlines::OnSupplement(const store::RequestView& request,
                                                              UnixMillis received_ms) const {
   store::RequestChange change;
-  const config::v1::Agreement* agreement = inputs_.agreements->Find(request.agreement_id);
+  const config::v1::Agreement* agreement = rules_.agreements->Find(request.agreement_id);
   const bool stopped_by_clarification = request.deadline_status == v1::DEADLINE_STATUS_STOPPED &&
                                         agreement != nullptr && agreement->clarification_stops_clock();
   if (!stopped_by_clarification || request.request.answer_working_days() == 0) {
@@ -217,7 +217,7 @@ uint32_t AnswerDeadlines::WorkingDaysLate(const std::string& addressee_code, Uni
   const int offset = PolicyFor(addressee_code).utc_offset_minutes;
   // The period ended at midnight starting the day after its last day: that last day is the one before due_at.
   const calendar::Day last_day = calendar::LocalDay(due_at_ms - 1, offset);
-  StatusOr<int> late = calendar::WorkingDaysBetween(*inputs_.calendar, last_day, calendar::LocalDay(now_ms, offset));
+  StatusOr<int> late = calendar::WorkingDaysBetween(*rules_.calendar, last_day, calendar::LocalDay(now_ms, offset));
   return late.ok() ? static_cast<uint32_t>(*late) : 0;
 }
 

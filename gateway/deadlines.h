@@ -32,6 +32,7 @@
 #include "gateway/agreements.h"
 #include "gateway/information_types.h"
 #include "gateway/participants.h"
+#include "gateway/rules.h"
 #include "mezhved/config/v1/config.pb.h"
 #include "mezhved/v1/messages.pb.h"
 #include "store/message_store.h"
@@ -46,19 +47,10 @@ struct DeadlineSettings {
   static DeadlineSettings FromConfig(const config::v1::GatewayConfig& config);
 };
 
-// What the deadline rules need of the registries; all immutable after start.
-struct DeadlineInputs {
-  std::shared_ptr<const ParticipantRegistry> participants;
-  std::shared_ptr<const AgreementRegistry> agreements;
-  std::shared_ptr<const InformationTypeRegistry> information_types;
-  std::shared_ptr<const calendar::ProductionCalendar> calendar;
-  calendar::ReceiptPolicy receipt_policy = calendar::ReceiptPolicy::kCivilCode;
-  int working_day_end_minutes = 18 * 60;
-};
-
 class AnswerDeadlines {
  public:
-  AnswerDeadlines(DeadlineInputs inputs, DeadlineSettings settings);
+  // Reads the registries, the calendar and the receipt policy of `rules`.
+  AnswerDeadlines(Rules rules, DeadlineSettings settings);
 
   // Working days allowed to answer a request of `type` under `agreement`; 0 when no answer is due.
   uint32_t WorkingDaysFor(const config::v1::Agreement& agreement, const v1::InformationTypeRef& type) const;
@@ -98,7 +90,7 @@ class AnswerDeadlines {
   std::string NoticeText(const store::FiredTimer& timer) const;
   std::string CitizenCopyText(const store::FiredTimer& timer) const;
 
-  DeadlineInputs inputs_;
+  Rules rules_;
   DeadlineSettings settings_;
 };
 

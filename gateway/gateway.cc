@@ -197,9 +197,7 @@ Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& sto
     : settings_(settings),
       rules_(std::move(rules)),
       participants_(*rules_.participants),
-      deadlines_(DeadlineInputs{rules_.participants, rules_.agreements, rules_.information_types, rules_.calendar,
-                                rules_.receipt_policy, rules_.working_day_end_minutes},
-                 settings_.deadlines),
+      deadlines_(rules_, settings_.deadlines),
       store_(store),
       clock_(clock),
       sealing_(std::make_shared<const Sealing>(Sealing{rules_.sealer, rules_.seal_verifier})) {}

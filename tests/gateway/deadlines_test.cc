@@ -48,14 +48,14 @@ class RulesFixture {
     REQUIRE(types.ok());
     auto calendar = calendar::ProductionCalendar::Load(std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal", {});
     REQUIRE(calendar.ok());
-    DeadlineInputs inputs;
-    inputs.participants = participants;
-    inputs.agreements = std::make_shared<const AgreementRegistry>(config_, *participants);
-    inputs.information_types = std::move(*types);
-    inputs.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*calendar));
+    Rules rules;
+    rules.participants = participants;
+    rules.agreements = std::make_shared<const AgreementRegistry>(config_, *participants);
+    rules.information_types = std::move(*types);
+    rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*calendar));
     DeadlineSettings settings;
     settings.due_soon_working_days = due_soon_days;
-    deadlines_ = std::make_unique<AnswerDeadlines>(std::move(inputs), settings);
+    deadlines_ = std::make_unique<AnswerDeadlines>(std::move(rules), settings);
   }
 
   const AnswerDeadlines& deadlines() const { return *deadlines_; }
