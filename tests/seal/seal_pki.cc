@@ -12,19 +12,15 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "seal/openssl_util.h"
+
 namespace mezhved::testing {
 namespace {
 
 using seal::Algorithm;
 
-struct KeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct CertFree {
-  void operator()(X509* certificate) const { X509_free(certificate); }
-};
-using KeyPtr = std::unique_ptr<EVP_PKEY, KeyFree>;
-using CertPtr = std::unique_ptr<X509, CertFree>;
+using KeyPtr = seal::EvpPkeyPtr;
+using CertPtr = seal::X509Ptr;
 
 [[noreturn]] void Fail(const std::string& what) {
   const unsigned long code = ERR_get_error();
