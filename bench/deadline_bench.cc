@@ -458,7 +458,7 @@ class DeadlineBench {
         }
         received += ids.size();
         Require(Await<std::vector<store::AckItem>>(
-                    [&](auto done) { store_->Ack(code, std::move(ids), kStartMs, std::move(done)); }),
+                    [&](auto done) { store_->Ack(code, std::move(ids), kStartMs, {}, std::move(done)); }),
                 "acknowledging");
       }
     }
@@ -486,7 +486,7 @@ class DeadlineBench {
   // without its scan, the hand-off to the writer and back.
   void EmptyRoundTrip(UnixMillis now) {
     Require(Await<std::vector<store::AckItem>>(
-                [&](auto done) { store_->Ack(AgencyCode('2', 0), {}, now, std::move(done)); }),
+                [&](auto done) { store_->Ack(AgencyCode('2', 0), {}, now, {}, std::move(done)); }),
             "an empty acknowledgement");
   }
 

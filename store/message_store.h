@@ -111,6 +111,11 @@ struct LeaseOptions {
   // Stop before the message that would take the leased messages' serialized size over this (0: no limit). The
   // first message is always leased, whatever its size.
   uint64_t max_bytes = 0;
+  // When set, only the ready messages it accepts are leased; the others stay ready, in place. It runs on the store
+  // thread and must be quick. A lease gives up after `max_examined` messages it refuses (0: no limit), so that a
+  // long queue of other messages costs a bounded time.
+  std::function<bool(const v1::Message&)> accepts;
+  uint32_t max_examined = 0;
 };
 
 enum class AckOutcome { kAcknowledged, kAlreadyAcknowledged, kNotFound, kNotDelivered };
@@ -249,8 +254,8 @@ class MessageStore {
   virtual void Lease(std::string recipient_code, LeaseOptions options, Done<std::vector<v1::Message>> done) = 0;
 
   // Acknowledges delivered messages of the recipient's queue: they leave the queue (state ACKNOWLEDGED, unless a
-  // response already moved a request further).
-  virtual void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms,
+  // response already moved a request further). A non-empty `note` goes into each ACKNOWLEDGED history event.
+  virtual void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms, std::string note,
                    Done<std::vector<AckItem>> done) = 0;
 
   // Puts dead-lettered messages back into their queues at their original position, with attempts reset.
@@ -296,7 +301,8 @@ class MessageStore {
   virtual StatusOr<MessagePage> ListQueue(const ListQuery& query) const = 0;
   // Requests whose period ended without a final answer and whose clock still runs, the longest overdue first.
   virtual StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const = 0;
-  // Calls `visit` for every request received in [from_ms, to_ms), in order of receipt, with its history.
+  // Calls `visit` for every request received in [from_ms, to_ms), in order of receipt, with its history. Test
+  // messages (RequestEnvelope.test_message) are not indexed, so they are never visited: reports leave them out.
   virtual Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const = 0;
   // Every stored message, a page at a time (limit clamped to 1..1000), for a scrub of the seals.
   virtual StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const = 0;

@@ -339,7 +339,7 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   if (message.timers.due_at_ms != 0) {
     MEZHVED_RETURN_IF_ERROR(StartClock(batch, id, state, message.timers));
   }
-  if (body.has_request()) {
+  if (body.has_request() && !body.request().test_message()) {  // test traffic stays out of the reports
     MEZHVED_RETURN_IF_ERROR(IndexRequest(batch, message, id));
   }
   MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(
@@ -453,6 +453,7 @@ StatusOr<std::vector<api::Message>> RocksDbStore::Impl::ApplyLease(GroupBatch& b
   std::vector<api::Message> delivered;
   size_t delivered_bytes = 0;
   std::optional<uint64_t> cursor;
+  uint32_t refused = 0;
   while (delivered.size() < options.max_messages) {
     cursor = index_.NextReady(recipient_code, cursor);
     if (!cursor) {
@@ -466,6 +467,12 @@ StatusOr<std::vector<api::Message>> RocksDbStore::Impl::ApplyLease(GroupBatch& b
     }
     STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
                            batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, slot.id));
+    if (options.accepts && !options.accepts(stored.message())) {
+      if (options.max_examined > 0 && ++refused >= options.max_examined) {
+        break;
+      }
+      continue;  // not what this caller asks for: it stays ready, in place
+    }
     const size_t size = stored.message().ByteSizeLong();
     if (!delivered.empty() && options.max_bytes > 0 && delivered_bytes + size > options.max_bytes) {
       break;  // the next message would not fit into one answer: it waits for the next Receive
@@ -555,19 +562,20 @@ StatusOr<SweepOutcome> RocksDbStore::Impl::ApplySweep(GroupBatch& batch, UnixMil
 // --- Ack ---------------------------------------------------------------------------------------------------------
 
 StatusOr<std::vector<AckItem>> RocksDbStore::Impl::ApplyAck(GroupBatch& batch, const std::string& recipient_code,
-                                                            const std::vector<MessageId>& ids, UnixMillis now_ms) {
+                                                            const std::vector<MessageId>& ids, UnixMillis now_ms,
+                                                            const std::string& note) {
   MEZHVED_RETURN_IF_ERROR(CheckOrganisationCode("recipient_code", recipient_code));
   std::vector<AckItem> items;
   items.reserve(ids.size());
   for (const MessageId& id : ids) {
-    STORE_ASSIGN_OR_RETURN(const AckOutcome outcome, AckOne(batch, recipient_code, id, now_ms));
+    STORE_ASSIGN_OR_RETURN(const AckOutcome outcome, AckOne(batch, recipient_code, id, now_ms, note));
     items.push_back(AckItem{id, outcome});
   }
   return items;
 }
 
 StatusOr<AckOutcome> RocksDbStore::Impl::AckOne(GroupBatch& batch, const std::string& recipient_code,
-                                                const MessageId& id, UnixMillis now_ms) {
+                                                const MessageId& id, UnixMillis now_ms, const std::string& note) {
   const std::optional<SlotRef> pending = index_.FindPending(id);
   if (!pending || pending->recipient_code != recipient_code) {
     return ClassifyUnpendingAck(batch, recipient_code, id);
@@ -587,7 +595,7 @@ StatusOr<AckOutcome> RocksDbStore::Impl::AckOne(GroupBatch& batch, const std::st
   state.set_lease_until_ms(0);
   state.set_updated_at_ms(now_ms);
   MEZHVED_RETURN_IF_ERROR(
-      WriteStateWithEvent(batch, id, state, MakeEvent(api::MESSAGE_STATE_ACKNOWLEDGED, now_ms, recipient_code)));
+      WriteStateWithEvent(batch, id, state, MakeEvent(api::MESSAGE_STATE_ACKNOWLEDGED, now_ms, recipient_code, note)));
   index_.PutSlot(recipient_code, pending->sequence, std::nullopt);
   return AckOutcome::kAcknowledged;
 }
@@ -1051,11 +1059,11 @@ void RocksDbStore::Lease(std::string recipient_code, LeaseOptions options, Done<
       std::move(done));
 }
 
-void RocksDbStore::Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms,
+void RocksDbStore::Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms, std::string note,
                        Done<std::vector<AckItem>> done) {
   impl_->Submit<std::vector<AckItem>>(
-      [impl = impl_.get(), recipient_code = std::move(recipient_code), ids = std::move(ids),
-       now_ms](GroupBatch& batch) { return impl->ApplyAck(batch, recipient_code, ids, now_ms); },
+      [impl = impl_.get(), recipient_code = std::move(recipient_code), ids = std::move(ids), now_ms,
+       note = std::move(note)](GroupBatch& batch) { return impl->ApplyAck(batch, recipient_code, ids, now_ms, note); },
       std::move(done));
 }
 

@@ -48,7 +48,7 @@ class RocksDbStore final : public MessageStore {
   void AcceptResponse(NewMessage response, MessageId request_id, RequestTransition transition,
                       Done<AcceptOutcome> done) override;
   void Lease(std::string recipient_code, LeaseOptions options, Done<std::vector<v1::Message>> done) override;
-  void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms,
+  void Ack(std::string recipient_code, std::vector<MessageId> ids, UnixMillis now_ms, std::string note,
            Done<std::vector<AckItem>> done) override;
   void Requeue(std::vector<MessageId> ids, std::string actor, UnixMillis now_ms,
                Done<std::vector<RequeueItem>> done) override;

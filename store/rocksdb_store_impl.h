@@ -556,7 +556,8 @@ class RocksDbStore::Impl {
   StatusOr<std::vector<api::Message>> ApplyLease(GroupBatch& batch, const std::string& recipient_code,
                                                  const LeaseOptions& options);
   StatusOr<std::vector<AckItem>> ApplyAck(GroupBatch& batch, const std::string& recipient_code,
-                                          const std::vector<MessageId>& ids, UnixMillis now_ms);
+                                          const std::vector<MessageId>& ids, UnixMillis now_ms,
+                                          const std::string& note);
   StatusOr<std::vector<RequeueItem>> ApplyRequeue(GroupBatch& batch, const std::vector<MessageId>& ids,
                                                   const std::string& actor, UnixMillis now_ms);
   StatusOr<SweepOutcome> ApplySweep(GroupBatch& batch, UnixMillis now_ms, uint32_t max_attempts);
@@ -616,7 +617,7 @@ class RocksDbStore::Impl {
   StatusOr<api::Message> Deliver(GroupBatch& batch, const std::string& recipient_code, uint64_t sequence, Slot slot,
                                  records::StoredMessage stored, const LeaseOptions& options);
   StatusOr<AckOutcome> AckOne(GroupBatch& batch, const std::string& recipient_code, const MessageId& id,
-                              UnixMillis now_ms);
+                              UnixMillis now_ms, const std::string& note);
   StatusOr<AckOutcome> ClassifyUnpendingAck(GroupBatch& batch, const std::string& recipient_code, const MessageId& id);
   StatusOr<RequeueItem> RequeueOne(GroupBatch& batch, const MessageId& id, const std::string& actor, UnixMillis now_ms);
   // Appends `event` to the message's history and writes its state (history_length counts the new event).

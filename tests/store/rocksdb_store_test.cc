@@ -148,6 +148,52 @@ TEST_CASE("a lease stops before the message that would overflow max_bytes, but a
   CHECK(IdsOf(test.MustLease(kAddressee, tiny)) == std::vector<std::string>{ids[2]});
 }
 
+TEST_CASE("a filtered lease takes only the messages it accepts and leaves the others ready, in order", "[store]") {
+  TestStore test;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    NewMessage message = MakeRequest(kRequester, kAddressee, kStart + i);
+    message.message.mutable_request()->set_payload(i % 2 == 0 ? "<even/>" : "<odd/>");
+    ids.push_back(test.MustAccept(std::move(message)).ToString());
+  }
+  LeaseOptions odd = LeaseAt(kStart + 10, 10);
+  odd.accepts = [](const api::Message& message) { return message.request().payload() == "<odd/>"; };
+  CHECK(IdsOf(test.MustLease(kAddressee, odd)) == std::vector<std::string>{ids[1], ids[3]});
+  CHECK(IdsOf(test.MustLease(kAddressee, LeaseAt(kStart + 10, 10))) ==
+        std::vector<std::string>{ids[0], ids[2], ids[4]});
+}
+
+TEST_CASE("a filtered lease gives up after max_examined refused messages", "[store]") {
+  TestStore test;
+  for (int i = 0; i < 4; ++i) {
+    test.MustAccept(MakeRequest(kRequester, kAddressee, kStart + i));
+  }
+  NewMessage wanted = MakeRequest(kRequester, kAddressee, kStart + 4);
+  wanted.message.mutable_request()->set_payload("<wanted/>");
+  const std::string wanted_id = test.MustAccept(std::move(wanted)).ToString();
+  LeaseOptions options = LeaseAt(kStart + 10, 10);
+  options.accepts = [](const api::Message& message) { return message.request().payload() == "<wanted/>"; };
+  options.max_examined = 4;
+  CHECK(test.MustLease(kAddressee, options).empty());  // gave up after the 4 others
+  options.max_examined = 5;
+  CHECK(IdsOf(test.MustLease(kAddressee, options)) == std::vector<std::string>{wanted_id});
+}
+
+TEST_CASE("an ack's note goes into the ACKNOWLEDGED event", "[store][ack]") {
+  TestStore test;
+  const MessageId id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
+  REQUIRE(test.MustLease(kAddressee, LeaseAt(kStart + 10)).size() == 1);
+  auto acked = Await<std::vector<AckItem>>([&](Done<std::vector<AckItem>> done) {
+    test.store().Ack(std::string(kAddressee), {id}, kStart + 20, "rejected by the recipient: no such citizen",
+                     std::move(done));
+  });
+  REQUIRE(acked.ok());
+  CHECK(acked->at(0).outcome == AckOutcome::kAcknowledged);
+  const MessageRecord record = test.MustGet(id);
+  CHECK(record.history.back().state() == api::MESSAGE_STATE_ACKNOWLEDGED);
+  CHECK(record.history.back().note() == "rejected by the recipient: no such citizen");
+}
+
 TEST_CASE("a lease hides a message until it ends, then it is delivered again", "[store]") {
   TestStore test;
   const MessageId id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));

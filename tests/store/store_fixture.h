@@ -148,7 +148,7 @@ class TestStore {
   }
   std::vector<AckItem> MustAck(std::string_view recipient, std::vector<MessageId> ids, UnixMillis now_ms) {
     auto acked = Await<std::vector<AckItem>>([&](Done<std::vector<AckItem>> done) {
-      store_->Ack(std::string(recipient), std::move(ids), now_ms, std::move(done));
+      store_->Ack(std::string(recipient), std::move(ids), now_ms, {}, std::move(done));
     });
     REQUIRE(acked.ok());
     return std::move(acked).value();
