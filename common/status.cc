@@ -64,6 +64,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "CERTIFICATE_REVOKED";
     case ErrorCode::kConfigInvalid:
       return "CONFIG_INVALID";
+    case ErrorCode::kQuotaExceeded:
+      return "QUOTA_EXCEEDED";
   }
   return "INTERNAL";
 }

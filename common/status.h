@@ -44,6 +44,7 @@ enum class ErrorCode {
   kCertificateUntrusted,      // the signer's certificate does not chain to a trusted CA
   kCertificateExpired,        // the signer's certificate was not valid at the time of verification
   kCertificateRevoked,        // the signer's certificate is on its CA's revocation list
+  kQuotaExceeded,             // the caller has too many calls in flight; retry after one finishes
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

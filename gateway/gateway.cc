@@ -14,6 +14,7 @@
 
 #include "envelope/xml_form.h"
 #include "gateway/lifecycle.h"
+#include "gateway/receive_filter.h"
 #include "gateway/reports.h"
 
 namespace mezhved::gateway {
@@ -23,6 +24,11 @@ using google::protobuf::util::TimeUtil;
 
 // Leases shorter than this would expire before a client could process what it received.
 constexpr uint32_t kMinLeaseMs = 100;
+// A filtered Receive reads at most this many other messages of the queue per look (the store's index does not know
+// kinds or payloads), so that a long queue of other kinds costs a bounded time; the rest is found as the queue moves.
+constexpr uint32_t kMaxExaminedPerLease = 1000;
+// A rejecting ack's reason is at most this long.
+constexpr size_t kMaxAckReasonLength = 1000;
 
 std::string OperatorActor(const std::string& operator_name) { return "operator:" + operator_name; }
 
@@ -181,6 +187,7 @@ struct Gateway::Waiter {
   int64_t lease_ms = 0;
   UnixMillis deadline_ms = 0;
   CancelledFn cancelled;
+  MessagePredicate accepts;  // null: any message
   Done<v1::ReceiveResponse> done;
   std::atomic<bool> finished{false};
 
@@ -785,8 +792,13 @@ void Gateway::Receive(const std::string& caller, const v1::ReceiveRequest& reque
   if (shutting_down_) {
     return done(Stopping());
   }
+  StatusOr<MessagePredicate> accepts = ReceiveFilter(request);
+  if (!accepts.ok()) {
+    return done(accepts.status());
+  }
   auto waiter = std::make_shared<Waiter>();
   waiter->recipient = caller;
+  waiter->accepts = std::move(*accepts);
   waiter->max_messages = std::clamp<uint32_t>(request.max_messages(), 1, settings_.max_receive_batch);
   const uint32_t lease = request.lease_ms() == 0 ? settings_.lease_ms : request.lease_ms();
   waiter->lease_ms = std::clamp<uint32_t>(lease, kMinLeaseMs, settings_.max_lease_ms);
@@ -804,6 +816,8 @@ void Gateway::LeaseFor(WaiterPtr waiter) {
   options.lease_ms = waiter->lease_ms;
   options.max_attempts = settings_.max_attempts;
   options.max_bytes = settings_.max_receive_bytes;
+  options.accepts = waiter->accepts;
+  options.max_examined = kMaxExaminedPerLease;
   std::string recipient = waiter->recipient;
   store_.Lease(std::move(recipient), options,
                [this, waiter = std::move(waiter), generation](StatusOr<std::vector<v1::Message>> leased) {
@@ -866,7 +880,18 @@ void Gateway::Ack(const std::string& caller, const v1::AckRequest& request, Done
   if (!ids.ok()) {
     return done(ids.status());
   }
-  store_.Ack(caller, std::move(*ids), clock_.NowMs(),
+  if (request.reason().size() > kMaxAckReasonLength || (!request.rejected() && !request.reason().empty())) {
+    return done(Status(ErrorCode::kInvalidArgument,
+                       "reason: only with rejected, at most " + std::to_string(kMaxAckReasonLength) + " characters"));
+  }
+  std::string note;
+  if (request.rejected()) {
+    note = "rejected by the recipient's system";
+    if (!request.reason().empty()) {
+      note += ": " + request.reason();
+    }
+  }
+  store_.Ack(caller, std::move(*ids), clock_.NowMs(), std::move(note),
              [done = std::move(done)](StatusOr<std::vector<store::AckItem>> acked) {
                if (!acked.ok()) {
                  return done(acked.status());
@@ -920,6 +945,18 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
     }
   }
   return response;
+}
+
+v1::QueueSummary Gateway::QueueOf(const std::string& caller) const {
+  v1::ListQueuesResponse queues = ListQueues();
+  for (v1::QueueSummary& queue : *queues.mutable_queues()) {
+    if (queue.recipient_code() == caller) {
+      return std::move(queue);
+    }
+  }
+  v1::QueueSummary empty;
+  empty.set_recipient_code(caller);
+  return empty;
 }
 
 bool Gateway::HasQueue(const std::string& recipient_code) const {

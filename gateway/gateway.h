@@ -88,6 +88,8 @@ class Gateway {
                           Done<v1::MessageStatus> done);
   // Only the message's sender and recipient may see it; to anyone else it does not exist.
   StatusOr<v1::MessageStatus> GetStatus(const std::string& caller, const std::string& message_id) const;
+  // The caller's own incoming queue: pending, leased and dead-lettered counts.
+  v1::QueueSummary QueueOf(const std::string& caller) const;
 
   // --- the operator API; `operator_name` is the operator the adapter authenticated ---
 

@@ -29,6 +29,16 @@ void OptionalText(Violations& violations, const std::string& path, std::string_v
   }
 }
 
+// The sender's transaction code (the federal system's TransactionCode): optional, printable, at most 128 bytes.
+void CheckTransactionCode(Violations& violations, const std::string& path, std::string_view code) {
+  constexpr size_t kMaxTransactionCode = 128;
+  if (code.size() > kMaxTransactionCode) {
+    violations.Add(path, kViolationTooLong, "at most " + std::to_string(kMaxTransactionCode) + " bytes");
+  } else if (!code.empty() && IsBlank(code)) {
+    violations.Add(path, kViolationRequired, "must not be blank when given");
+  }
+}
+
 void RequireDate(Violations& violations, const std::string& path, bool present, const v1::Date& date) {
   if (!present) {
     violations.Add(path, kViolationRequired, "must be set");
@@ -258,6 +268,7 @@ Status ValidateRequest(const v1::RequestEnvelope& request, const ParticipantRegi
                     /*expect_response_date=*/true);                                           // item 7
   CheckPreparer(violations, "request.preparer", request.has_preparer(), request.preparer());  // item 8
   CheckConsent(violations, "request.consent", request);                                       // item 9
+  CheckTransactionCode(violations, "request.transaction_code", request.transaction_code());
   if (request.payload().empty() && origin == RequestOrigin::kElectronic) {
     violations.Add("request.payload", kViolationRequired, "the information type's request document");
   }
@@ -275,6 +286,7 @@ Status ValidateSupplement(const v1::SupplementEnvelope& supplement, const Valida
   CheckRegistration(violations, "supplement.registration", supplement.has_registration(), supplement.registration(),
                     /*expect_response_date=*/false);
   CheckPreparer(violations, "supplement.preparer", supplement.has_preparer(), supplement.preparer());
+  CheckTransactionCode(violations, "supplement.transaction_code", supplement.transaction_code());
   return violations.ToStatus();
 }
 
@@ -289,6 +301,7 @@ Status ValidateResponse(const v1::ResponseEnvelope& response, const ValidationLi
   CheckRegistration(violations, "response.registration", response.has_registration(), response.registration(),
                     /*expect_response_date=*/false);
   CheckPreparer(violations, "response.preparer", response.has_preparer(), response.preparer());
+  CheckTransactionCode(violations, "response.transaction_code", response.transaction_code());
   switch (response.outcome_case()) {
     case v1::ResponseEnvelope::kData:
       if (response.data().payload().empty()) {

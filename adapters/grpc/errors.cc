@@ -25,6 +25,7 @@ grpc::StatusCode ToGrpcCode(ErrorCode code) {
     case ErrorCode::kCertificateRevoked:
       return grpc::StatusCode::PERMISSION_DENIED;
     case ErrorCode::kMessageTooLarge:
+    case ErrorCode::kQuotaExceeded:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case ErrorCode::kUnauthenticated:
       return grpc::StatusCode::UNAUTHENTICATED;
