@@ -11,13 +11,19 @@ packages=(
   librocksdb-dev libxml2-dev libxmlsec1-dev libssl-dev catch2
   # GOST R 34.10-2012 for OpenSSL 3, and what unpacks Debian's xmlsec1 sources (built with GOST: see below)
   libengine-gost-openssl dpkg-dev
-  # well-kept helpers: CLI, JSON, logging
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev
+  # well-kept helpers: CLI, JSON, logging; HTTP: Boost.Beast (header-only) serves the SOAP API, cpp-httplib is the
+  # tests' independent HTTP client
+  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev libboost-dev libcpp-httplib-dev
   # tests and tools: xmllint for schemas/check.sh, clang and its fuzzer runtime for tools/run-fuzz.sh
   openssl clang-format clang-tidy libxml2-utils clang libclang-rt-14-dev
   # the stock XMLDSig command-line tool, for the interoperability tests of the seals
   xmlsec1
 )
+# Node.js and npm run the stock WSDL-driven SOAP client of the SOAP API's tests (tests/soap/wsdl_client); a machine
+# that has its own Node.js keeps it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

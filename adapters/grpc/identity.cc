@@ -1,8 +1,6 @@
 #include "adapters/grpc/identity.h"
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "adapters/http/certificate_identity.h"
 
 namespace mezhved::adapters::grpc_api {
 namespace {
@@ -12,27 +10,6 @@ Status Unauthenticated(const std::string& why) { return {ErrorCode::kUnauthentic
 std::string FirstProperty(const grpc::AuthContext& auth, const char* name) {
   std::vector<grpc::string_ref> values = auth.FindPropertyValues(name);
   return values.empty() ? std::string() : std::string(values.front().data(), values.front().size());
-}
-
-// SHA-256 over the certificate's DER encoding, lower-case hex: the usual certificate fingerprint.
-std::string FingerprintOfPem(const std::string& pem) {
-  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), BIO_free);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), X509_free);
-  if (!cert) {
-    return {};
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert.get(), EVP_sha256(), digest, &length) != 1) {
-    return {};
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0x0F];
-  }
-  return hex;
 }
 
 }  // namespace
@@ -51,7 +28,7 @@ StatusOr<CallerIdentifier::Certificate> CallerIdentifier::PeerCertificate(
   }
   Certificate certificate;
   certificate.common_name = FirstProperty(*auth, "x509_common_name");
-  certificate.sha256_hex = FingerprintOfPem(FirstProperty(*auth, "x509_pem_cert"));
+  certificate.sha256_hex = IdentityOfPem(FirstProperty(*auth, "x509_pem_cert")).sha256_hex;
   return certificate;
 }
 
