@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/grpc/server.h"
+#include "adapters/soap/server.h"
 #include "common/clock.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
@@ -33,6 +34,7 @@ struct Flags {
   std::string data_dir;
   std::string agency_listen;
   std::string operator_listen;
+  std::string soap_listen;
   std::string log_level;
   std::string ready_file;
   std::string clock_file;  // tests and drills: "now" from this file instead of the system clock
@@ -44,6 +46,9 @@ void ApplyFlags(const Flags& flags, config::v1::GatewayConfig* config) {
   }
   if (!flags.agency_listen.empty()) {
     config->mutable_agency_api()->set_address(flags.agency_listen);
+  }
+  if (!flags.soap_listen.empty() && config->soap_api().has_listener()) {
+    config->mutable_soap_api()->mutable_listener()->set_address(flags.soap_listen);
   }
   if (!flags.operator_listen.empty()) {
     config->mutable_operator_api()->set_address(flags.operator_listen);
@@ -63,10 +68,14 @@ StatusOr<config::v1::GatewayConfig> EffectiveConfig(const Flags& flags) {
 }
 
 // Tests and scripts wait for this file: it appears, complete, once both listeners serve.
-Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcServers& servers) {
+Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcServers& servers,
+                      const adapters::soap::SoapServer* soap) {
   nlohmann::json ready = {{"agency_address", servers.agency_address()},
                           {"operator_address", servers.operator_address()},
                           {"pid", static_cast<int>(getpid())}};
+  if (soap != nullptr) {
+    ready["soap_address"] = soap->address();
+  }
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::trunc);
@@ -85,7 +94,8 @@ Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcSer
 
 void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
   for (const auto& [name, listener] :
-       {std::pair{"agency_api", &config.agency_api()}, std::pair{"operator_api", &config.operator_api()}}) {
+       {std::pair{"agency_api", &config.agency_api()}, std::pair{"operator_api", &config.operator_api()},
+        std::pair{"soap_api", &config.soap_api().listener()}}) {
     if (listener->insecure_loopback()) {
       spdlog::warn(
           "{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
@@ -282,12 +292,23 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     spdlog::critical("cannot start the gRPC listeners: {}", servers.status().ToString());
     return 1;
   }
+  std::unique_ptr<adapters::soap::SoapServer> soap;
+  if (config.soap_api().has_listener()) {
+    StatusOr<std::unique_ptr<adapters::soap::SoapServer>> started =
+        adapters::soap::SoapServer::Start(config, gateway, participants);
+    if (!started.ok()) {
+      spdlog::critical("cannot start the SOAP listener: {}", started.status().ToString());
+      return 1;
+    }
+    soap = std::move(*started);
+    spdlog::info("serving: SOAP API on {} (WSDL at /soap?wsdl)", soap->address());
+  }
   gateway::Housekeeper housekeeper(gateway, config.delivery().housekeeping_interval_ms());
   WarnAboutInsecureListeners(config);
   spdlog::info("serving: agency API on {}, operator API on {}, store in {}", (*servers)->agency_address(),
                (*servers)->operator_address(), config.store().data_dir());
   if (!flags.ready_file.empty()) {
-    if (Status written = WriteReadyFile(flags.ready_file, **servers); !written.ok()) {
+    if (Status written = WriteReadyFile(flags.ready_file, **servers, soap.get()); !written.ok()) {
       spdlog::critical("{}", written.ToString());
       return 1;
     }
@@ -302,7 +323,10 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     RotateSealingKey(flags, gateway, sealed_with);
   }
   spdlog::info("signal {} received: stopping", signal_number);
-  gateway.BeginShutdown();               // long polls answer now instead of holding the shutdown up
+  gateway.BeginShutdown();  // long polls answer now instead of holding the shutdown up
+  if (soap) {
+    soap->Shutdown(kShutdownGrace);
+  }
   (*servers)->Shutdown(kShutdownGrace);  // calls in flight finish: their writes are synced before they answer
   (*store)->Close();
   spdlog::info("stopped cleanly");
@@ -321,6 +345,7 @@ int Main(int argc, char** argv) {
   app.add_option("--data-dir", flags.data_dir, "overrides store.data_dir");
   app.add_option("--agency-listen", flags.agency_listen, "overrides agency_api.address (host:port)");
   app.add_option("--operator-listen", flags.operator_listen, "overrides operator_api.address (host:port)");
+  app.add_option("--soap-listen", flags.soap_listen, "overrides soap_api.listener.address (host:port), if configured");
   app.add_option("--log-level", flags.log_level, "overrides logging.level");
   app.add_option("--ready-file", flags.ready_file, "write the bound addresses here as JSON once serving");
   app.add_option("--clock-file", flags.clock_file,

@@ -15,6 +15,7 @@
 #include <set>
 #include <vector>
 
+#include "envelope/xml_form_tree.h"
 #include "xml/document.h"
 
 namespace mezhved::envelope {
@@ -96,17 +97,23 @@ std::vector<const pb::FieldDescriptor*> FieldsOf(const pb::Descriptor* descripto
 
 class Writer {
  public:
-  Writer() : document_(xmlNewDoc(BAD_CAST "1.0")) {}
+  Writer() : owned_(xmlNewDoc(BAD_CAST "1.0")), document_(owned_.get()) {}
+  // Writes into `parent`'s document, in the envelope namespace `ns` (declared by the caller).
+  Writer(xmlDocPtr document, xmlNsPtr ns) : document_(document), namespace_(ns) {}
+
+  Status Append(xmlNodePtr parent, const pb::Message& message, const std::string& path) {
+    return AddFields(parent, message, path);
+  }
 
   StatusOr<std::string> Write(const v1::Message& message) {
-    xmlNodePtr root = xmlNewDocNode(document_.get(), nullptr, BAD_CAST "Message", nullptr);
-    xmlDocSetRootElement(document_.get(), root);
+    xmlNodePtr root = xmlNewDocNode(document_, nullptr, BAD_CAST "Message", nullptr);
+    xmlDocSetRootElement(document_, root);
     namespace_ = xmlNewNs(root, BAD_CAST kEnvelopeNamespace, BAD_CAST kPrefix);
     xmlSetNs(root, namespace_);
     MEZHVED_RETURN_IF_ERROR(AddFields(root, message, "message"));
     xmlChar* bytes = nullptr;
     int size = 0;
-    xmlDocDumpMemoryEnc(document_.get(), &bytes, &size, "UTF-8");
+    xmlDocDumpMemoryEnc(document_, &bytes, &size, "UTF-8");
     if (bytes == nullptr) {
       return Status(ErrorCode::kInternal, "cannot serialize the XML form of message " + message.message_id());
     }
@@ -205,17 +212,18 @@ class Writer {
                         const std::string& path) {
     StatusOr<xml::DocumentPtr> parsed = xml::ParseUntrusted(document, PayloadLimits(), path);
     MEZHVED_RETURN_IF_ERROR(parsed.status());
-    xmlNodePtr copy = xmlDocCopyNode(xmlDocGetRootElement(parsed->get()), document_.get(), 1);
+    xmlNodePtr copy = xmlDocCopyNode(xmlDocGetRootElement(parsed->get()), document_, 1);
     xmlNodePtr element = xmlNewChild(parent, namespace_, BAD_CAST name.c_str(), nullptr);
     if (copy == nullptr || xmlAddChild(element, copy) == nullptr) {
       xmlFreeNode(copy);
       return {ErrorCode::kInternal, path + ": cannot embed the document"};
     }
-    xmlReconciliateNs(document_.get(), copy);
+    xmlReconciliateNs(document_, copy);
     return Status::Ok();
   }
 
-  xml::DocumentPtr document_;
+  xml::DocumentPtr owned_;
+  xmlDocPtr document_;
   xmlNsPtr namespace_ = nullptr;
 };
 
@@ -296,7 +304,10 @@ class Reader {
     return ReadFields(root, message, "message", /*signature_allowed=*/true);
   }
 
- private:
+  Status ReadElement(xmlNodePtr element, const std::string& path, pb::Message& message) {
+    return ReadFields(element, message, path);
+  }
+
   // `signature_allowed`: the root may end with a ds:Signature (a seal, or a sender's signature), which is not data.
   Status ReadFields(xmlNodePtr element, pb::Message& message, const std::string& path, bool signature_allowed = false) {
     if (HasStrayText(element)) {
@@ -447,6 +458,22 @@ StatusOr<std::string> ToXml(const v1::Message& message) { return Writer().Write(
 Status FromXml(std::string_view xml, std::string_view root, const xml::XmlLimits& limits,
                google::protobuf::Message& message) {
   return Reader().Read(xml, root, limits, message);
+}
+
+Status ReadElementFields(xmlNode* element, const std::string& path, google::protobuf::Message& message) {
+  return Reader().ReadElement(element, path, message);
+}
+
+StatusOr<std::string> EmbeddedDocumentOf(xmlNode* element, const std::string& path) {
+  return Reader().EmbeddedDocument(element, path);
+}
+
+Status AppendFields(xmlNode* parent, const google::protobuf::Message& message, const std::string& path) {
+  xmlNsPtr ns = xmlSearchNsByHref(parent->doc, parent, BAD_CAST kEnvelopeNamespace);
+  if (ns == nullptr) {
+    ns = xmlNewNs(parent, BAD_CAST kEnvelopeNamespace, BAD_CAST kPrefix);
+  }
+  return Writer(parent->doc, ns).Append(parent, message, path);
 }
 
 }  // namespace mezhved::envelope

@@ -187,6 +187,9 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
   if (config->has_operator_api()) {
     ResolveTlsPaths(base_dir, config->mutable_operator_api());
   }
+  if (config->soap_api().has_listener()) {
+    ResolveTlsPaths(base_dir, config->mutable_soap_api()->mutable_listener());
+  }
   ResolveAgainst(base_dir, config->mutable_information_types_catalog());
   if (config->has_seal()) {
     config::v1::SealConfig* seal = config->mutable_seal();
@@ -255,6 +258,13 @@ constexpr NumericSetting kNumericSettings[] = {
     MEZHVED_NUMERIC_SETTING(deadlines, due_soon_working_days,   1,       1,    10),
     MEZHVED_NUMERIC_SETTING(deadlines, scan_interval_ms,        1000,    10,   60000),
     MEZHVED_NUMERIC_SETTING(deadlines, max_notices_per_scan,    1000,    1,    10000),
+    MEZHVED_NUMERIC_SETTING(soap_api, threads,                  4,       1,    64),
+    MEZHVED_NUMERIC_SETTING(soap_api, max_connections,          1000,    1,    100000),
+    MEZHVED_NUMERIC_SETTING(soap_api, max_request_bytes,        8388608, 4096, 67108864),
+    MEZHVED_NUMERIC_SETTING(soap_api, read_timeout_ms,          30000,   100,  600000),
+    MEZHVED_NUMERIC_SETTING(soap_api, write_timeout_ms,         30000,   100,  600000),
+    MEZHVED_NUMERIC_SETTING(soap_api, max_requests_per_connection, 10000, 1,   1000000),
+    MEZHVED_NUMERIC_SETTING(soap_api, max_calls_per_organisation, 256,   1,    10000),
 };
 // clang-format on
 
@@ -484,19 +494,44 @@ void CheckListeners(const GatewayConfig& config, Violations* violations) {
   if (config.has_operator_api()) {
     CheckListener("operator_api", config.operator_api(), violations);
   }
+  if (config.soap_api().has_listener()) {
+    CheckListener("soap_api.listener", config.soap_api().listener(), violations);
+  }
+  // The WSDL names this address in an attribute: a plain absolute http(s) URL, nothing to escape.
+  const std::string& url = config.soap_api().public_url();
+  const bool plain = std::all_of(url.begin(), url.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || std::string_view(":/.-_[]%").find(static_cast<char>(c)) != std::string_view::npos;
+  });
+  if (!url.empty() && (!plain || (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0))) {
+    violations->Add("soap_api.public_url", kMalformed, "an absolute http:// or https:// URL, e.g. https://host:7792");
+  }
 }
 
-// The two APIs cannot share an address (port 0 picks a free port, so it never collides).
-void CheckListenersDistinct(const GatewayConfig& config, Violations* violations) {
-  std::optional<HostPort> agency = ParseHostPort(config.agency_api().address());
-  std::optional<HostPort> operators = ParseHostPort(config.operator_api().address());
-  if (!agency || !operators || agency->port == 0 || agency->port != operators->port) {
-    return;
+bool SameAddress(const std::string& first, const std::string& second) {
+  std::optional<HostPort> a = ParseHostPort(first);
+  std::optional<HostPort> b = ParseHostPort(second);
+  if (!a || !b || a->port == 0 || a->port != b->port) {
+    return false;
   }
-  if (Lowercase(agency->host) == Lowercase(operators->host) || IsWildcardHost(agency->host) ||
-      IsWildcardHost(operators->host)) {
+  return Lowercase(a->host) == Lowercase(b->host) || IsWildcardHost(a->host) || IsWildcardHost(b->host);
+}
+
+// No two APIs share an address (port 0 picks a free port, so it never collides).
+void CheckListenersDistinct(const GatewayConfig& config, Violations* violations) {
+  if (SameAddress(config.agency_api().address(), config.operator_api().address())) {
     violations->Add("operator_api.address", kDuplicate,
                     "must differ from agency_api.address " + config.agency_api().address());
+  }
+  if (!config.soap_api().has_listener()) {
+    return;
+  }
+  const std::string& soap = config.soap_api().listener().address();
+  for (const auto& [name, address] : {std::pair{"agency_api.address", &config.agency_api().address()},
+                                      std::pair{"operator_api.address", &config.operator_api().address()}}) {
+    if (SameAddress(soap, *address)) {
+      violations->Add("soap_api.listener.address", kDuplicate,
+                      std::string("must differ from ") + name + " " + *address);
+    }
   }
 }
 
@@ -832,7 +867,8 @@ void ApplyDefaults(config::v1::GatewayConfig* config) {
 // The seal: required unless the gateway only listens in the insecure loopback mode; a known algorithm; the key as
 // PEM files or as PKCS#12, not both; the GOST algorithm needs an OpenSSL config that can load its engine.
 void CheckSeal(const GatewayConfig& config, Violations* violations) {
-  const bool trying_out = config.agency_api().insecure_loopback() && config.operator_api().insecure_loopback();
+  const bool trying_out = config.agency_api().insecure_loopback() && config.operator_api().insecure_loopback() &&
+                          (!config.soap_api().has_listener() || config.soap_api().listener().insecure_loopback());
   if (!config.has_seal()) {
     if (!trying_out) {
       violations->Add("seal", kRequired, "the gateway's sealing key; only a loopback trial may run without one");

@@ -18,6 +18,6 @@ if [[ ! -f $keys/seal.key || ! -f $keys/seal.pem ]]; then
   chmod 600 "$keys/seal.key"
   echo "mezhvedd: made a trial sealing key in $keys (GOST R 34.10-2012)"
 fi
-echo "mezhvedd: agency API 127.0.0.1:7790, operator API 127.0.0.1:7791;" \
+echo "mezhvedd: agency API 127.0.0.1:7790, operator API 127.0.0.1:7791, SOAP API http://127.0.0.1:7792/soap?wsdl;" \
      "try: $repo/build/tools/mezhvedctl/mezhvedctl --insecure queues"
 exec "$repo/build/daemon/mezhvedd" --config "$repo/deploy/default/mezhved.textproto" "$@"

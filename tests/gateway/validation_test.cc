@@ -169,3 +169,21 @@ TEST_CASE("responses need their outcome's own fields", "[validation]") {
 
 }  // namespace
 }  // namespace mezhved::gateway
+
+namespace mezhved::gateway {
+namespace {
+
+TEST_CASE("a transaction code is optional, at most 128 bytes and not blank", "[validation]") {
+  v1::RequestEnvelope request = testing::ValidRequest(testing::kSocialDept, testing::kZags);
+  request.set_transaction_code("USZN-2026-000311");
+  CHECK(ValidateRequest(request, Registry(), {}).ok());
+  request.set_transaction_code(std::string(129, 'x'));
+  CHECK(FailingPaths(ValidateRequest(request, Registry(), {})) ==
+        std::vector<std::string>{"request.transaction_code TOO_LONG"});
+  request.set_transaction_code("   ");
+  CHECK(FailingPaths(ValidateRequest(request, Registry(), {})) ==
+        std::vector<std::string>{"request.transaction_code REQUIRED"});
+}
+
+}  // namespace
+}  // namespace mezhved::gateway

@@ -236,6 +236,7 @@ void DaemonProcess::Kill() {
 void DaemonProcess::Restart(Ports ports) {
   std::string agency = agency_address_;
   std::string operator_api = operator_address_;
+  std::string soap = soap_address_;
   Stop();
   listen_args_.clear();
   if (ports == Ports::kSame) {
@@ -243,6 +244,9 @@ void DaemonProcess::Restart(Ports ports) {
       throw std::runtime_error("DaemonProcess: Restart(kSame) before a successful start");
     }
     listen_args_ = {"--agency-listen", agency, "--operator-listen", operator_api};
+    if (!soap.empty()) {
+      listen_args_.insert(listen_args_.end(), {"--soap-listen", soap});
+    }
   }
   Start();
 }
@@ -300,6 +304,7 @@ bool DaemonProcess::ReadReadyFile() {
   }
   agency_address_ = ready["agency_address"].get<std::string>();
   operator_address_ = ready["operator_address"].get<std::string>();
+  soap_address_ = ready.value("soap_address", std::string());
   return true;
 }
 

@@ -46,6 +46,7 @@ class DaemonProcess {
   // "127.0.0.1:PORT" from the ready file of the last start.
   const std::string& agency_address() const { return agency_address_; }
   const std::string& operator_address() const { return operator_address_; }
+  const std::string& soap_address() const { return soap_address_; }  // empty when the config has no soap_api
   const std::filesystem::path& work_dir() const { return work_dir_; }
   std::filesystem::path log_file() const { return work_dir_ / "daemon.log"; }
   // Everything the daemon has written to stdout and stderr, across restarts.
@@ -65,6 +66,7 @@ class DaemonProcess {
   pid_t pid_ = -1;
   std::string agency_address_;
   std::string operator_address_;
+  std::string soap_address_;
 };
 
 // A finished command: its shell-style exit status (128 + signal when a signal ended it) and what it printed.

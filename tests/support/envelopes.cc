@@ -38,10 +38,12 @@ std::string ExampleFile(const std::string& name) {
   return text.str();
 }
 
-std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls) {
+std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls,
+                                  const std::string& soap_settings) {
   std::string text = "instance_name: \"test-region\"\n";
   text += "agency_api { " + ListenerText(tls) + " }\n";
   text += "operator_api { " + ListenerText(tls) + " }\n";
+  text += "soap_api { listener { " + ListenerText(tls) + " } " + soap_settings + " }\n";
   text += "store { data_dir: \"" + data_dir + "\" }\n";
   text += "information_types_catalog: \"" + std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto\"\n";
   text += "calendar { federal_dir: \"" + std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal\" }\n";

@@ -16,14 +16,16 @@ inline constexpr char kHospital[] = "HEALTH-CRH-1";  // a central district hospi
 
 // Agencies with organisations SOCPROT-MAIN, SOCPROT-BARNAUL, SOCPROT-BIYSK, ZAGS-MAIN, ZAGS-BARNAUL, HEALTH-MIN,
 // HEALTH-CRH-1; each organisation's certificate CN is its code; operator "duty" (certificate CN "operator-duty").
-// Listeners on 127.0.0.1:0, insecure_loopback unless `tls` is given; with `tls`, the gateway seals with the server's
-// key and certificate (ecdsa-p256-sha256). The store's data_dir is `data_dir`.
+// Listeners (agency, operator and SOAP APIs) on 127.0.0.1:0, insecure_loopback unless `tls` is given; with `tls`, the
+// gateway seals with the server's key and certificate (ecdsa-p256-sha256). The store's data_dir is `data_dir`.
 struct ServerTlsFiles {
   std::string certificate;
   std::string private_key;
   std::string client_ca;
 };
-std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls = nullptr);
+// `soap_settings` go into the soap_api section (e.g. "max_connections: 3").
+std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFiles* tls = nullptr,
+                                  const std::string& soap_settings = "");
 config::v1::GatewayConfig SmallRegionConfig(const std::string& data_dir);
 
 // The contents of schemas/examples/<name>, the documented example payloads of the information types.
