@@ -4,8 +4,12 @@
 // idempotency key and, because the key does not travel with the message, in registration.outgoing_number, from
 // which the receiver computes the send->receive latency.
 //
+// With --soap the same load goes through the SOAP API instead (docs/SOAP.md), one message per GetRequest and Ack, as
+// the federal system's exchange does it.
+//
 // Exit status: 0 a clean run, 1 errors happened or nothing got through end to end, 2 usage, 3 no connection.
 #include <grpcpp/grpcpp.h>
+#include <httplib.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -24,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "envelope/xml_form.h"
 #include "mezhved/v1/gateway.grpc.pb.h"
 #include "tools/mezhvedctl/grpc_client.h"
 
@@ -59,6 +64,7 @@ struct Options {
   std::string receiver_cert;
   std::string receiver_key;
   std::string tls_server_name;
+  std::string soap;  // host:port of the SOAP API: load it instead of the gRPC API (insecure loopback mode)
   bool json = false;
 };
 
@@ -156,6 +162,68 @@ std::string XmlPayload(size_t payload_bytes) {
 }
 
 // Every item of DOMAIN.md "What a request must contain", filled in as an information system would.
+// The SOAP API's requests, as text with slots, filled in per call: far cheaper than building XML per message.
+constexpr std::string_view kIdSlot = "@@MESSAGE_ID@@";
+constexpr std::string_view kTokenSlot = "@@TOKEN@@";
+constexpr char kSoapEnvelopeStart[] = R"(<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>)";
+constexpr char kSoapEnvelopeEnd[] = "</s:Body></s:Envelope>";
+
+// The text between <name> and </name> from `from` on, or "".
+std::string_view Between(std::string_view text, std::string_view name, size_t from = 0) {
+  const std::string open = "<" + std::string(name) + ">";
+  const size_t start = text.find(open, from);
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const size_t end = text.find("</" + std::string(name) + ">", start);
+  return end == std::string_view::npos ? std::string_view()
+                                       : text.substr(start + open.size(), end - start - open.size());
+}
+
+std::string Fill(std::string text, std::string_view slot, const std::string& value) {
+  const size_t at = text.find(slot);
+  return at == std::string::npos ? text : text.replace(at, slot.size(), value);
+}
+
+// A random UUID (version 4), the sender's MessageID of a SOAP SendRequest.
+std::string RandomUuid(std::mt19937_64& random) {
+  const uint64_t high = (random() & ~0xF000ULL) | 0x4000ULL;
+  const uint64_t low = (random() & ~(0xCULL << 60)) | (0x8ULL << 60);
+  std::array<char, 37> text{};
+  std::snprintf(text.data(), text.size(), "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xFFFF), static_cast<unsigned>(high & 0xFFFF),
+                static_cast<unsigned>(low >> 48), static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text.data();
+}
+
+// SendRequestRequest for `request`, with the MessageID and the outgoing number left as slots.
+std::string SoapSendTemplate(v1::RequestEnvelope request) {
+  request.mutable_registration()->set_outgoing_number(std::string(kTokenSlot));
+  v1::Message message;
+  *message.mutable_request() = std::move(request);
+  const StatusOr<std::string> form = envelope::ToXml(message);
+  if (!form.ok()) {
+    throw std::runtime_error("cannot write the request's XML form: " + form.status().ToString());
+  }
+  return std::string(kSoapEnvelopeStart) +
+         R"(<x:SendRequestRequest xmlns:x="urn:mezhved:exchange:1" xmlns:m="urn:mezhved:envelope:1">)" +
+         "<x:SenderProvidedRequestData><x:MessageID>" + std::string(kIdSlot) + "</x:MessageID><x:Request>" +
+         std::string(Between(*form, "m:Request")) +
+         "</x:Request></x:SenderProvidedRequestData></x:SendRequestRequest>" + kSoapEnvelopeEnd;
+}
+
+std::string SoapGetRequest(uint32_t wait_ms) {
+  return std::string(kSoapEnvelopeStart) +
+         R"(<x:GetRequestRequest xmlns:x="urn:mezhved:exchange:1"><x:MessageTypeSelector><x:Timestamp>)" +
+         "2026-01-01T00:00:00Z</x:Timestamp></x:MessageTypeSelector><x:WaitMilliseconds>" + std::to_string(wait_ms) +
+         "</x:WaitMilliseconds></x:GetRequestRequest>" + kSoapEnvelopeEnd;
+}
+
+std::string SoapAck(const std::string& id) {
+  return std::string(kSoapEnvelopeStart) + R"(<x:AckRequest xmlns:x="urn:mezhved:exchange:1"><x:AckTargetMessage>)" +
+         id + "</x:AckTargetMessage></x:AckRequest>" + kSoapEnvelopeEnd;
+}
+
 v1::RequestEnvelope RequestTemplate(const Options& options) {
   std::chrono::sys_days today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   v1::RequestEnvelope request;
@@ -210,7 +278,11 @@ class Bench {
         sender_channels_(std::move(sender_channels)),
         receiver_channels_(std::move(receiver_channels)),
         template_(RequestTemplate(options_)),
-        run_id_(RunId()) {}
+        run_id_(RunId()) {
+    if (!options_.soap.empty()) {
+      soap_send_ = SoapSendTemplate(template_);
+    }
+  }
 
   // Runs the warm-up and the measurement; returns the merged statistics.
   ThreadStats Run() {
@@ -220,11 +292,14 @@ class Bench {
     std::vector<ThreadStats> stats(options_.senders + options_.receivers);
     std::vector<std::thread> threads;
     threads.reserve(stats.size());
+    const bool soap = !options_.soap.empty();
     for (int i = 0; i < options_.senders; ++i) {
       threads.emplace_back([this, i, start, &stats] { SendLoop(i, start, stats[i]); });
     }
     for (int i = 0; i < options_.receivers; ++i) {
-      threads.emplace_back([this, i, &stats] { ReceiveLoop(i, stats[options_.senders + i]); });
+      threads.emplace_back([this, i, soap, &stats] {
+        soap ? SoapReceiveLoop(stats[options_.senders + i]) : ReceiveLoop(i, stats[options_.senders + i]);
+      });
     }
     for (std::thread& thread : threads) {
       thread.join();
@@ -252,7 +327,14 @@ class Bench {
   }
 
   void SendLoop(int sender, Clock::time_point start, ThreadStats& stats) {
-    auto stub = v1::AgencyGateway::NewStub(sender_channels_[sender % sender_channels_.size()]);
+    std::unique_ptr<v1::AgencyGateway::Stub> stub;
+    std::unique_ptr<httplib::Client> soap;
+    std::mt19937_64 random(std::random_device{}());
+    if (options_.soap.empty()) {
+      stub = v1::AgencyGateway::NewStub(sender_channels_[sender % sender_channels_.size()]);
+    } else {
+      soap = SoapClient();
+    }
     // With a rate, each sender takes every senders-th slot of the common schedule.
     Clock::duration interval =
         options_.rate > 0 ? ToDuration(options_.senders / options_.rate) : Clock::duration::zero();
@@ -263,7 +345,110 @@ class Bench {
         // A sender that fell behind (a slow call) does not burst to catch up: the rate is an upper bound.
         next = std::max(next + interval, Clock::now());
       }
-      SendOne(*stub, sender, sequence, stats);
+      if (soap) {
+        SoapSendOne(*soap, random, sender, sequence, stats);
+      } else {
+        SendOne(*stub, sender, sequence, stats);
+      }
+    }
+  }
+
+  std::unique_ptr<httplib::Client> SoapClient() const {
+    const size_t colon = options_.soap.rfind(':');
+    auto client =
+        std::make_unique<httplib::Client>(options_.soap.substr(0, colon), std::stoi(options_.soap.substr(colon + 1)));
+    client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);
+    client->set_read_timeout(std::chrono::duration_cast<std::chrono::seconds>(kSendDeadline).count(), 0);
+    return client;
+  }
+
+  // One SOAP call; the fault's code (or the transport's failure) when it did not answer 200.
+  std::optional<std::string> SoapCall(httplib::Client& client, const std::string& organisation, const std::string& body,
+                                      std::string& answer) const {
+    const httplib::Headers headers = {{"X-Mezhved-Organisation", organisation}};
+    httplib::Result result = client.Post("/soap", headers, body, "text/xml; charset=utf-8");
+    if (!result) {
+      return "HTTP " + httplib::to_string(result.error());
+    }
+    if (result->status != 200) {
+      return std::string(Between(result->body, "x:Code"));
+    }
+    answer = std::move(result->body);
+    return std::nullopt;
+  }
+
+  void SoapSendOne(httplib::Client& client, std::mt19937_64& random, int sender, uint64_t sequence,
+                   ThreadStats& stats) {
+    Clock::time_point send_start = Clock::now();
+    const std::string body = Fill(Fill(soap_send_, kIdSlot, RandomUuid(random)), kTokenSlot,
+                                  SendToken(run_id_, sender, sequence, send_start));
+    std::string answer;
+    const std::optional<std::string> failed = SoapCall(client, options_.from, body, answer);
+    Clock::time_point done = Clock::now();
+    if (failed) {
+      if (window_.Contains(done)) {
+        ++stats.errors["SendRequest " + *failed];
+      }
+      std::this_thread::sleep_for(kRetryPause);
+      return;
+    }
+    ++stats.sent_total;
+    if (window_.Contains(done)) {
+      ++stats.sent;
+      stats.send_rpc_ns.push_back((done - send_start).count());
+    }
+  }
+
+  // GetRequest, then Ack, one message at a time.
+  void SoapReceiveLoop(ThreadStats& stats) {
+    std::unique_ptr<httplib::Client> client = SoapClient();
+    const std::string get = SoapGetRequest(kReceiveWaitMs);
+    while (Clock::now() < window_.end) {
+      std::string answer;
+      const std::optional<std::string> failed = SoapCall(*client, options_.to, get, answer);
+      Clock::time_point received_at = Clock::now();
+      if (failed) {
+        if (window_.Contains(received_at)) {
+          ++stats.errors["GetRequest " + *failed];
+        }
+        std::this_thread::sleep_for(kRetryPause);
+        continue;
+      }
+      const std::string id(Between(answer, "x:MessageID"));
+      if (id.empty()) {
+        continue;  // the long poll ended with nothing
+      }
+      const std::optional<Clock::time_point> send_start =
+          SendStartOf(std::string(Between(answer, "m:OutgoingNumber")), run_id_);
+      const bool in_window = window_.Contains(received_at);
+      if (!send_start) {
+        ++stats.foreign;
+      } else if (in_window) {
+        ++stats.received;
+        if (Between(answer, "x:DeliveryAttempt") != "1") {
+          ++stats.redelivered;
+        } else if (*send_start >= window_.warmup_end) {
+          stats.delivery_latency_ns.push_back((received_at - *send_start).count());
+        }
+      }
+      std::string acked;
+      const std::optional<std::string> ack_failed = SoapCall(*client, options_.to, SoapAck(id), acked);
+      const bool ack_in_window = window_.Contains(Clock::now());
+      if (ack_failed) {
+        if (ack_in_window) {
+          ++stats.errors["Ack " + *ack_failed];
+        }
+        continue;
+      }
+      if (!send_start || Between(acked, "x:Outcome") != "ACKNOWLEDGED") {
+        continue;
+      }
+      ++stats.acked_total;
+      if (ack_in_window) {
+        ++stats.acked;
+        stats.end_to_end += *send_start >= window_.warmup_end ? 1 : 0;
+      }
     }
   }
 
@@ -387,6 +572,7 @@ class Bench {
   std::vector<std::shared_ptr<grpc::Channel>> receiver_channels_;
   v1::RequestEnvelope template_;
   std::string run_id_;
+  std::string soap_send_;  // SendRequestRequest with slots, in --soap mode
   Window window_;
 };
 
@@ -404,7 +590,8 @@ nlohmann::json Report(const Options& options, const Bench& bench, ThreadStats& s
   double seconds = bench.window().seconds();
   auto per_second = [seconds](uint64_t count) { return static_cast<double>(count) / seconds; };
   return {
-      {"target", options.target},
+      {"target", options.soap.empty() ? options.target : options.soap},
+      {"api", options.soap.empty() ? "grpc" : "soap"},
       {"senders", options.senders},
       {"receivers", options.receivers},
       {"duration_seconds", seconds},
@@ -510,6 +697,9 @@ void AddOptions(CLI::App& app, Options& options) {
     ca->needs(option);
     option->needs(ca);
   }
+  app.add_option("--soap", options.soap,
+                 "host:port of the SOAP API: send and receive through it instead of gRPC (insecure loopback; one "
+                 "message per GetRequest)");
   app.add_flag("--json", options.json, "Print one JSON object instead of the summary");
 }
 
@@ -559,9 +749,11 @@ int Run(int argc, char** argv) {
     std::cerr << "error: nothing to do with --senders 0 and --receivers 0\n";
     return kExitUsage;
   }
-  auto senders = OpenChannels(options, options.channels, TlsFor(options, options.sender_cert, options.sender_key));
+  const bool soap = !options.soap.empty();
+  auto senders =
+      OpenChannels(options, soap ? 0 : options.channels, TlsFor(options, options.sender_cert, options.sender_key));
   auto receivers =
-      OpenChannels(options, options.receivers, TlsFor(options, options.receiver_cert, options.receiver_key));
+      OpenChannels(options, soap ? 0 : options.receivers, TlsFor(options, options.receiver_cert, options.receiver_key));
   if (!senders.ok() || !receivers.ok()) {
     std::cerr << "error: " << (senders.ok() ? receivers : senders).status().message() << "\n";
     return kExitUsage;

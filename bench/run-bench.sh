@@ -3,8 +3,9 @@
 # organisations (SOCPROT-BARNAUL sends, ZAGS-BARNAUL receives) on loopback in plain text, ports picked by the daemon.
 # Builds nothing: give it a build directory that holds daemon/mezhvedd and bench/mezhved_bench.
 #
-# Usage: [MEZHVED_BENCH_SEAL=ALGORITHM] bench/run-bench.sh BUILD_DIR [mezhved_bench options, e.g. --duration 30
-#        --senders 32 --rate 2000 --json]; ALGORITHM: rsa-sha256, ecdsa-p256-sha256 or gost2012-256 seals every message.
+# Usage: [MEZHVED_BENCH_SEAL=ALGORITHM] [MEZHVED_BENCH_API=soap] bench/run-bench.sh BUILD_DIR [mezhved_bench options,
+#        e.g. --duration 30 --senders 32 --rate 2000 --json]; ALGORITHM: rsa-sha256, ecdsa-p256-sha256 or
+#        gost2012-256 seals every message; MEZHVED_BENCH_API=soap loads the SOAP API instead of gRPC.
 #
 # The benchmark's report goes to stdout (one JSON object with --json); this script's own notes go to stderr. The
 # whole run is bounded: warm-up + duration + 60 s, after which the benchmark is interrupted. The temporary directory
@@ -21,7 +22,7 @@ die() {
 }
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,12s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
   exit 2
 fi
 build_dir=$(cd "$1" && pwd) || die "no build directory $1"
@@ -87,6 +88,12 @@ agency_api {
 operator_api {
   address: "127.0.0.1:0"
   insecure_loopback: true
+}
+soap_api {
+  listener {
+    address: "127.0.0.1:0"
+    insecure_loopback: true
+  }
 }
 store {
   data_dir: "data"
@@ -178,9 +185,18 @@ agency_address=$(grep -o '"agency_address" *: *"[^"]*"' "$work/ready.json" | cut
 note "mezhvedd (pid $daemon_pid) serves the agency API on $agency_address; data in $work/data"
 note "running mezhved_bench for ${warmup} s warm-up + ${duration} s (interrupted after ${bench_timeout} s)"
 
+api_args=()
+if [[ ${MEZHVED_BENCH_API:-grpc} == soap ]]; then
+  soap_address=$(grep -o '"soap_address" *: *"[^"]*"' "$work/ready.json" | cut -d'"' -f4)
+  [[ -n $soap_address ]] || die "no soap_address in $(cat "$work/ready.json")"
+  api_args=(--soap "$soap_address")
+  note "loading the SOAP API on $soap_address"
+fi
+
 bench_status=0
 timeout --signal=INT --kill-after=10 "$bench_timeout" \
-  "$bench" --target "$agency_address" --from SOCPROT-BARNAUL --to ZAGS-BARNAUL "$@" || bench_status=$?
+  "$bench" --target "$agency_address" --from SOCPROT-BARNAUL --to ZAGS-BARNAUL "${api_args[@]}" "$@" ||
+  bench_status=$?
 
 note "store size after the run: $(du -sh "$work/data" 2>/dev/null | cut -f1)"
 daemon_status=0

@@ -44,6 +44,7 @@ class GatewayUnderTest {
 
   DaemonProcess& daemon() { return *daemon_; }
   const std::string& agency_address() const { return daemon_->agency_address(); }
+  const std::string& soap_address() const { return daemon_->soap_address(); }
   const std::string& operator_address() const { return daemon_->operator_address(); }
   bool tls() const { return pki_ != nullptr; }
 

@@ -76,6 +76,27 @@ TEST_CASE("mezhved_bench measures end-to-end throughput and latency through the 
   CHECK(PendingFor(gateway, kZags) == counts["unacknowledged_at_end"].get<uint64_t>());
 }
 
+TEST_CASE("mezhved_bench --soap puts the same load through the SOAP API", "[mezhved_bench][soap]") {
+  GatewayUnderTest gateway;
+  gateway.Send(kSocialDept, kZags, "old-1");  // not the bench's own: received and acknowledged, not counted
+  CommandResult result =
+      Bench(gateway.agency_address(),
+            {{"--from", kSocialDept}, {"--to", kZags}, {"--soap", gateway.soap_address()}, {"--rate", "100"}});
+  INFO(result.err);
+  REQUIRE(result.exit_status == 0);
+  nlohmann::json report = ReportOf(result);
+  INFO(report.dump(2));
+  CHECK(report["api"] == "soap");
+  const nlohmann::json& counts = report["counts"];
+  CHECK(counts["sent"].get<uint64_t>() > 0);
+  CHECK(counts["end_to_end"].get<uint64_t>() > 0);
+  CHECK(counts["foreign"] == 1);
+  CHECK(counts["redelivered"] == 0);
+  CHECK(report["delivery_latency_ms"]["samples"].get<uint64_t>() > 0);
+  CHECK(report["errors"].empty());
+  CHECK(PendingFor(gateway, kZags) == counts["unacknowledged_at_end"].get<uint64_t>());
+}
+
 TEST_CASE("mezhved_bench paces senders to --rate, and the gateway stores complete requests", "[mezhved_bench]") {
   GatewayUnderTest gateway;
 
