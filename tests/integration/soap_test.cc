@@ -17,6 +17,7 @@
 
 #include "common/message_id.h"
 #include "tests/integration/agency_client.h"
+#include "tests/seal/seal_fixture.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/envelopes.h"
 #include "tests/support/temp_dir.h"
@@ -118,9 +119,10 @@ class SoapClient {
 
 class SoapDaemon {
  public:
-  explicit SoapDaemon(const std::string& soap_settings = "") {
+  // `soap_settings` go into soap_api, `more_config` at the end of the config.
+  explicit SoapDaemon(const std::string& soap_settings = "", const std::string& more_config = "") {
     daemon_ = std::make_unique<DaemonProcess>(MEZHVED_DAEMON_PATH, dir_ / "daemon",
-                                              SmallRegionConfigText("data", nullptr, soap_settings));
+                                              SmallRegionConfigText("data", nullptr, soap_settings) + more_config);
     daemon_->Start();
     REQUIRE_FALSE(daemon_->soap_address().empty());
   }
@@ -367,6 +369,52 @@ TEST_CASE("every refusal is a SOAP fault with a stable code and a matching HTTP 
     CHECK(reply.status == 400);
     CHECK(reply.error_code == "INVALID_ARGUMENT");
   }
+}
+
+// "With a signature": the payload signed by the requester's information system, either with the signature inside
+// the document in MessagePrimaryContent or moved out into PersonalSignature; the core verifies it either way and the
+// recipient learns the signer.
+TEST_CASE("a payload signed by its sender passes over SOAP, inside the document or in PersonalSignature",
+          "[integration][soap][signature]") {
+  const bool detached = GENERATE(false, true);
+  INFO((detached ? "PersonalSignature" : "signature inside MessagePrimaryContent"));
+  seal::SealFixture keys;
+  const SealIdentity signer = keys.pki.Issue("SOCPROT-BARNAUL-IS", seal::Algorithm::kEcdsaP256Sha256);
+  SoapDaemon gateway("", "sender_trust { ca_files: \"" + keys.pki.ca_file().string() + "\" }\n");
+
+  std::string signed_payload = keys.SealWith(signer, ExampleFile("zags.civil-status-record.request.xml"));
+  signed_payload.erase(0, signed_payload.find("?>") + 2);  // embedded: no XML declaration
+  std::string personal_signature;
+  if (detached) {
+    const size_t start = signed_payload.find("<ds:Signature");
+    const size_t end = signed_payload.find("</ds:Signature>") + std::string("</ds:Signature>").size();
+    REQUIRE(start != std::string::npos);
+    personal_signature = "<x:PersonalSignature>" + signed_payload.substr(start, end - start) + "</x:PersonalSignature>";
+    signed_payload.erase(start, end - start);
+  }
+  std::string body = WithMessageId(Example("SendRequest.request.xml", false), FreshUuid());
+  const size_t content_start = body.find("<x:MessagePrimaryContent>") + std::string("<x:MessagePrimaryContent>").size();
+  const size_t content_end = body.find("</x:MessagePrimaryContent>");
+  body.replace(content_start, content_end - content_start, signed_payload);
+  body.insert(body.find("</x:MessagePrimaryContent>") + std::string("</x:MessagePrimaryContent>").size(),
+              personal_signature);
+
+  SoapReply sent = gateway.As(kSocialDept).Call(body, false);
+  INFO(sent.body);
+  REQUIRE(sent.status == 200);
+  std::vector<v1::Message> received;
+  REQUIRE(gateway.GrpcAs(kZags).Receive(1, 2000, 0, &received).ok());
+  REQUIRE(received.size() == 1);
+  CHECK(received[0].payload_signer().subject().find("SOCPROT-BARNAUL-IS") != std::string::npos);
+  CHECK(received[0].payload_signer().algorithm() == "ecdsa-p256-sha256");
+  CHECK(received[0].request().payload().find("<ds:Signature") != std::string::npos);
+
+  // The same document changed after signing is refused with the core's code.
+  const std::string tampered = Replace(body, "Теплякова", "Теплова");
+  REQUIRE(tampered != body);
+  SoapReply refused = gateway.As(kSocialDept).Call(WithMessageId(tampered, FreshUuid()), false);
+  CHECK(refused.status == 400);
+  CHECK(refused.error_code == "SIGNATURE_INVALID");
 }
 
 TEST_CASE("a request body over the limit is refused with 413 and a fault", "[integration][soap]") {
