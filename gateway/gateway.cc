@@ -947,6 +947,26 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
   return response;
 }
 
+Status Gateway::CheckCallerSignature(const std::string& caller, std::string_view signed_block,
+                                     std::string_view id) const {
+  constexpr char kField[] = "CallerInformationSystemSignature";
+  if (rules_.sender_verifier == nullptr) {
+    return {ErrorCode::kCertificateUntrusted,
+            std::string(kField) + ": the gateway trusts no signer (no sender_trust)",
+            {{kField, "CERTIFICATE_UNTRUSTED", "no CA is configured for senders' signatures"}}};
+  }
+  StatusOr<seal::VerifiedSignature> verified =
+      rules_.sender_verifier->VerifyReferenced(signed_block, id, clock_.NowMs(), kField);
+  MEZHVED_RETURN_IF_ERROR(verified.status());
+  const Organisation* owner = participants_.FindByCertificate(verified->common_name, verified->certificate_sha256);
+  if (owner == nullptr || owner->code != caller) {
+    const std::string why = "the signing certificate (" + verified->subject + ") is not one of " + caller +
+                            "'s information systems in the registry";
+    return {ErrorCode::kSenderMismatch, std::string(kField) + ": " + why, {{kField, "SENDER_MISMATCH", why}}};
+  }
+  return Status::Ok();
+}
+
 v1::QueueSummary Gateway::QueueOf(const std::string& caller) const {
   v1::ListQueuesResponse queues = ListQueues();
   for (v1::QueueSummary& queue : *queues.mutable_queues()) {

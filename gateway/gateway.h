@@ -90,6 +90,12 @@ class Gateway {
   StatusOr<v1::MessageStatus> GetStatus(const std::string& caller, const std::string& message_id) const;
   // The caller's own incoming queue: pending, leased and dead-lettered counts.
   v1::QueueSummary QueueOf(const std::string& caller) const;
+  // The calling information system's signature over a block of its call (the SOAP API's
+  // CallerInformationSystemSignature; docs/SOAP.md): `signed_block` is a document whose root holds the block, with
+  // Id="`id`", and the ds:Signature (seal::SignatureVerifier::VerifyReferenced). It must verify against the senders'
+  // trust store (sender_trust) now, and its certificate must identify one of the caller's own information systems in
+  // the registry (the organisation's certificate_common_names or certificate_sha256): SENDER_MISMATCH otherwise.
+  Status CheckCallerSignature(const std::string& caller, std::string_view signed_block, std::string_view id) const;
 
   // --- the operator API; `operator_name` is the operator the adapter authenticated ---
 

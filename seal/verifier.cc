@@ -89,19 +89,32 @@ StatusOr<std::vector<xmlNodePtr>> ChildrenNamed(xmlNodePtr parent, const std::ve
   return children;
 }
 
-// The Reference: the whole document, through enveloped-signature and exclusive c14n, digested as the algorithm says.
-Status CheckReference(xmlNodePtr reference, Algorithm algorithm, std::string_view field) {
-  if (!HasAttribute(reference, "URI") || !AttributeOf(reference, "URI").empty()) {
-    return Malformed(field, "the Reference must cover the whole document (URI=\"\"), not a part of it");
+// The Reference. Enveloped (`referenced_id` empty): the whole document, through enveloped-signature and exclusive
+// c14n. Referenced: the element with that Id, through exclusive c14n only. Digested as the algorithm says.
+Status CheckReference(xmlNodePtr reference, Algorithm algorithm, std::string_view referenced_id,
+                      std::string_view field) {
+  const std::string uri = referenced_id.empty() ? std::string() : "#" + std::string(referenced_id);
+  if (!HasAttribute(reference, "URI") || AttributeOf(reference, "URI") != uri) {
+    return Malformed(field, referenced_id.empty()
+                                ? "the Reference must cover the whole document (URI=\"\"), not a part of it"
+                                : "the Reference must be URI=\"" + uri + "\", the signed block's Id");
   }
   StatusOr<std::vector<xmlNodePtr>> parts =
       ChildrenNamed(reference, {"Transforms", "DigestMethod", "DigestValue"}, field);
   MEZHVED_RETURN_IF_ERROR(parts.status());
-  StatusOr<std::vector<xmlNodePtr>> transforms = ChildrenNamed((*parts)[0], {"Transform", "Transform"}, field);
-  MEZHVED_RETURN_IF_ERROR(transforms.status());
-  if (AttributeOf((*transforms)[0], "Algorithm") != kEnvelopedSignature ||
-      AttributeOf((*transforms)[1], "Algorithm") != kExclusiveC14n) {
-    return Malformed(field, "the transforms must be enveloped-signature, then exclusive c14n");
+  if (referenced_id.empty()) {
+    StatusOr<std::vector<xmlNodePtr>> transforms = ChildrenNamed((*parts)[0], {"Transform", "Transform"}, field);
+    MEZHVED_RETURN_IF_ERROR(transforms.status());
+    if (AttributeOf((*transforms)[0], "Algorithm") != kEnvelopedSignature ||
+        AttributeOf((*transforms)[1], "Algorithm") != kExclusiveC14n) {
+      return Malformed(field, "the transforms must be enveloped-signature, then exclusive c14n");
+    }
+  } else {
+    StatusOr<std::vector<xmlNodePtr>> transforms = ChildrenNamed((*parts)[0], {"Transform"}, field);
+    MEZHVED_RETURN_IF_ERROR(transforms.status());
+    if (AttributeOf((*transforms)[0], "Algorithm") != kExclusiveC14n) {
+      return Malformed(field, "the one transform must be exclusive c14n");
+    }
   }
   if (AttributeOf((*parts)[1], "Algorithm") != UrisOf(algorithm).digest) {
     return Malformed(field, "the DigestMethod must be " + std::string(UrisOf(algorithm).digest));
@@ -110,7 +123,7 @@ Status CheckReference(xmlNodePtr reference, Algorithm algorithm, std::string_vie
 }
 
 // The algorithm of a signature of the accepted shape.
-StatusOr<Algorithm> CheckShape(xmlNodePtr signature, std::string_view field) {
+StatusOr<Algorithm> CheckShape(xmlNodePtr signature, std::string_view referenced_id, std::string_view field) {
   StatusOr<std::vector<xmlNodePtr>> parts =
       ChildrenNamed(signature, {"SignedInfo", "SignatureValue", "KeyInfo"}, field);
   MEZHVED_RETURN_IF_ERROR(parts.status());
@@ -125,8 +138,25 @@ StatusOr<Algorithm> CheckShape(xmlNodePtr signature, std::string_view field) {
   if (!algorithm) {
     return Malformed(field, "unsupported SignatureMethod '" + method + "'");
   }
-  MEZHVED_RETURN_IF_ERROR(CheckReference((*signed_info)[2], *algorithm, field));
+  MEZHVED_RETURN_IF_ERROR(CheckReference((*signed_info)[2], *algorithm, referenced_id, field));
   return *algorithm;
+}
+
+// How many elements under `node` (itself included) carry Id="`id`".
+int CountIds(xmlNodePtr node, std::string_view id) {
+  int count = AttributeOf(node, "Id") == id ? 1 : 0;
+  for (xmlNodePtr child = xmlSecGetNextElementNode(node->children); child != nullptr;
+       child = xmlSecGetNextElementNode(child->next)) {
+    count += CountIds(child, id);
+  }
+  return count;
+}
+
+std::string CommonNameOf(X509* certificate) {
+  char name[256] = {};
+  return X509_NAME_get_text_by_NID(X509_get_subject_name(certificate), NID_commonName, name, sizeof(name)) > 0
+             ? std::string(name)
+             : std::string();
 }
 
 // ---- The signer's certificate.
@@ -218,7 +248,8 @@ Status CheckChain(const TrustStore::Impl& trust, const std::vector<X509Ptr>& cer
 
 // ---- The signature itself.
 
-Status CheckSignatureValue(xmlNodePtr signature, X509* certificate, Algorithm algorithm, std::string_view field) {
+Status CheckSignatureValue(xmlNodePtr signature, X509* certificate, Algorithm algorithm, bool referenced,
+                           std::string_view field) {
   EvpPkeyPtr public_key(X509_get_pubkey(certificate));
   if (public_key == nullptr || AlgorithmOfKey(public_key.get()) != algorithm) {
     ERR_clear_error();
@@ -239,13 +270,14 @@ Status CheckSignatureValue(xmlNodePtr signature, X509* certificate, Algorithm al
     return {ErrorCode::kInternal, "xmlsec1 cannot make a signature context: " + LastXmlsecError()};
   }
   context.signKey = key;  // the context destroys it; KeyInfo is not used to find another
-  context.enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+  context.enabledReferenceUris = referenced ? xmlSecTransformUriTypeSameDocument : xmlSecTransformUriTypeEmpty;
   const TransformIds ids = TransformIdsOf(algorithm);
-  const bool restricted = xmlSecDSigCtxEnableReferenceTransform(&context, xmlSecTransformEnvelopedId) == 0 &&
-                          xmlSecDSigCtxEnableReferenceTransform(&context, xmlSecTransformExclC14NId) == 0 &&
-                          xmlSecDSigCtxEnableReferenceTransform(&context, ids.digest) == 0 &&
-                          xmlSecDSigCtxEnableSignatureTransform(&context, xmlSecTransformExclC14NId) == 0 &&
-                          xmlSecDSigCtxEnableSignatureTransform(&context, ids.signature) == 0;
+  const bool restricted =
+      (referenced || xmlSecDSigCtxEnableReferenceTransform(&context, xmlSecTransformEnvelopedId) == 0) &&
+      xmlSecDSigCtxEnableReferenceTransform(&context, xmlSecTransformExclC14NId) == 0 &&
+      xmlSecDSigCtxEnableReferenceTransform(&context, ids.digest) == 0 &&
+      xmlSecDSigCtxEnableSignatureTransform(&context, xmlSecTransformExclC14NId) == 0 &&
+      xmlSecDSigCtxEnableSignatureTransform(&context, ids.signature) == 0;
   const int processed = restricted ? xmlSecDSigCtxVerify(&context, signature) : -1;
   const bool valid = processed == 0 && context.status == xmlSecDSigStatusSucceeded;
   xmlSecDSigCtxFinalize(&context);
@@ -355,18 +387,47 @@ StatusOr<VerifiedSignature> SignatureVerifier::Verify(std::string_view document,
   if (signatures.size() > 1) {
     return Malformed(field, "the root element carries " + std::to_string(signatures.size()) + " ds:Signature elements");
   }
-  xmlNodePtr signature = signatures[0];
-  StatusOr<Algorithm> algorithm = CheckShape(signature, field);
+  return VerifySignature(signatures[0], "", at_ms, field);
+}
+
+StatusOr<VerifiedSignature> SignatureVerifier::VerifyReferenced(std::string_view document, std::string_view id,
+                                                                UnixMillis at_ms, std::string_view field) const {
+  StatusOr<xml::DocumentPtr> parsed = xml::ParseUntrusted(document, limits_, field);
+  MEZHVED_RETURN_IF_ERROR(parsed.status());
+  // The root holds exactly the signed element and the signature, and no other element anywhere carries the Id:
+  // the signature can only be of the block the caller reads (no wrapping).
+  xmlNodePtr root = xmlDocGetRootElement(parsed->get());
+  std::vector<xmlNodePtr> children;
+  for (xmlNodePtr child = xmlSecGetNextElementNode(root->children); child != nullptr;
+       child = xmlSecGetNextElementNode(child->next)) {
+    children.push_back(child);
+  }
+  if (children.size() != 2 || xmlSecCheckNodeName(children[1], xmlSecNodeSignature, xmlSecDSigNs) == 0) {
+    return Refused(ErrorCode::kSignatureMissing, field, "SIGNATURE_MISSING",
+                   "expected the signed block and then one ds:Signature");
+  }
+  if (id.empty() || AttributeOf(children[0], "Id") != id || CountIds(root, id) != 1) {
+    return Malformed(field, "the signed block must carry the only Id=\"" + std::string(id) + "\" of the document");
+  }
+  const xmlChar* id_attributes[] = {BAD_CAST "Id", nullptr};
+  xmlSecAddIDs(parsed->get(), children[0], id_attributes);
+  return VerifySignature(children[1], id, at_ms, field);
+}
+
+StatusOr<VerifiedSignature> SignatureVerifier::VerifySignature(xmlNode* signature, std::string_view referenced_id,
+                                                               UnixMillis at_ms, std::string_view field) const {
+  StatusOr<Algorithm> algorithm = CheckShape(signature, referenced_id, field);
   MEZHVED_RETURN_IF_ERROR(algorithm.status());
   xmlNodePtr key_info = xmlSecFindChild(signature, xmlSecNodeKeyInfo, xmlSecDSigNs);
   StatusOr<std::vector<X509Ptr>> certificates = CertificatesOf(key_info, field);
   MEZHVED_RETURN_IF_ERROR(certificates.status());
   MEZHVED_RETURN_IF_ERROR(CheckChain(trust_->impl(), *certificates, at_ms, field));
   X509* signer = (*certificates)[0].get();
-  MEZHVED_RETURN_IF_ERROR(CheckSignatureValue(signature, signer, *algorithm, field));
+  MEZHVED_RETURN_IF_ERROR(CheckSignatureValue(signature, signer, *algorithm, !referenced_id.empty(), field));
   VerifiedSignature verified;
   verified.algorithm = *algorithm;
   verified.subject = SubjectOf(signer);
+  verified.common_name = CommonNameOf(signer);
   verified.certificate_sha256 = Sha256Hex(DerOf(signer));
   return verified;
 }

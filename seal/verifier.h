@@ -17,6 +17,8 @@
 #include "seal/algorithms.h"
 #include "xml/safe_xml.h"
 
+struct _xmlNode;  // libxml2's node, for a private helper
+
 namespace mezhved::seal {
 
 // CA certificates and revocation lists, PEM files.
@@ -47,6 +49,7 @@ class TrustStore {
 struct VerifiedSignature {
   Algorithm algorithm = Algorithm::kRsaSha256;
   std::string subject;             // the signer's certificate
+  std::string common_name;         // its subject's CN
   std::string certificate_sha256;  // lowercase hex
 };
 
@@ -71,7 +74,17 @@ class SignatureVerifier {
   // Thread-safe.
   StatusOr<VerifiedSignature> Verify(std::string_view document, UnixMillis at_ms, std::string_view field) const;
 
+  // A signature over one element by its Id, beside it: the SOAP API's CallerInformationSystemSignature over the
+  // data block (docs/SOAP.md). `document`'s root holds exactly the signed element, with the document's only
+  // Id="`id`", then one ds:Signature whose one Reference is URI="#`id`" with the exclusive c14n transform only; the
+  // rest as Verify (SignedInfo, algorithms, KeyInfo, certificate checks), with the same errors. Thread-safe.
+  StatusOr<VerifiedSignature> VerifyReferenced(std::string_view document, std::string_view id, UnixMillis at_ms,
+                                               std::string_view field) const;
+
  private:
+  StatusOr<VerifiedSignature> VerifySignature(::_xmlNode* signature, std::string_view referenced_id, UnixMillis at_ms,
+                                              std::string_view field) const;
+
   std::shared_ptr<const TrustStore> trust_;
   xml::XmlLimits limits_;
 };

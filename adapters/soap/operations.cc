@@ -96,15 +96,70 @@ std::string Element(std::string_view name, const std::string& text) {
 
 std::string TimestampText(const google::protobuf::Timestamp& at) { return TimeUtil::ToString(at); }
 
-// The caller's signature over its data block is not verified by this version, so it is refused rather than
-// silently taken for verified (docs/SOAP.md, "Signatures").
-Status RefuseCallerSignature(xmlNode* operation) {
-  if (Child(operation, "CallerInformationSystemSignature") == nullptr) {
-    return Status::Ok();
+// The block an operation's CallerInformationSystemSignature signs, after the federal system: the data block, the
+// message type selector, or the one message acknowledged. Null when the operation has none.
+xmlNode* SignedBlockOf(xmlNode* operation) {
+  for (const char* name : {"SenderProvidedRequestData", "SenderProvidedResponseData", "MessageTypeSelector"}) {
+    if (xmlNode* block = Child(operation, name)) {
+      return block;
+    }
   }
+  xmlNode* only_target = nullptr;
+  for (xmlNode* child : ElementsOf(operation)) {
+    if (IsElement(child, kExchangeNamespace, "AckTargetMessage")) {
+      if (only_target != nullptr) {
+        return nullptr;
+      }
+      only_target = child;
+    }
+  }
+  return only_target;
+}
+
+Status MalformedCallerSignature(const std::string& why) {
   return {ErrorCode::kSignatureMalformed,
-          "CallerInformationSystemSignature is not accepted by this gateway version: the calling system is "
-          "identified by its TLS client certificate, and a payload is signed in PersonalSignature"};
+          "CallerInformationSystemSignature: " + why,
+          {{"CallerInformationSystemSignature", "SIGNATURE_MALFORMED", why}}};
+}
+
+std::string Serialize(xmlNode* node) {
+  xmlBuffer* buffer = xmlBufferCreate();
+  xmlNodeDump(buffer, node->doc, node, 0, 0);
+  std::string text(reinterpret_cast<const char*>(xmlBufferContent(buffer)),
+                   static_cast<size_t>(xmlBufferLength(buffer)));
+  xmlBufferFree(buffer);
+  return text;
+}
+
+// `node` serialized as it is in the call, with the namespaces it inherits from its ancestors declared on its start
+// tag. (libxml2's copy and reconciliation would rename a default namespace, and so change the canonical bytes.)
+std::string StandaloneText(xmlNode* node) {
+  std::string declarations;
+  if (xmlNs** in_scope = xmlGetNsList(node->doc, node)) {
+    for (xmlNs** ns = in_scope; *ns != nullptr; ++ns) {
+      bool own = false;
+      for (xmlNs* declared = node->nsDef; declared != nullptr; declared = declared->next) {
+        own = own || xmlStrEqual(declared->prefix, (*ns)->prefix) != 0;
+      }
+      if (!own) {
+        declarations += (*ns)->prefix == nullptr
+                            ? std::string(" xmlns=\"")
+                            : " xmlns:" + std::string(reinterpret_cast<const char*>((*ns)->prefix)) + "=\"";
+        declarations += Escape(reinterpret_cast<const char*>((*ns)->href)) + "\"";
+      }
+    }
+    xmlFree(in_scope);
+  }
+  std::string text = Serialize(node);
+  const size_t name_end = text.find_first_of(" \t\r\n/>");
+  return text.insert(name_end, declarations);
+}
+
+// The signed block and its signature as a document of their own, for the core's check: exclusive c14n makes the
+// block's canonical bytes the same there as in the call.
+std::string SignedBlockDocument(xmlNode* block, xmlNode* signature) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?><SignedBlock>)" + StandaloneText(block) + StandaloneText(signature) +
+         "</SignedBlock>";
 }
 
 // MessagePrimaryContent as a standalone document, with the PersonalSignature's ds:Signature put back as the last
@@ -231,15 +286,6 @@ StatusOr<uint32_t> WaitOf(xmlNode* operation) {
   return static_cast<uint32_t>(value);
 }
 
-std::string Serialize(xmlNode* node) {
-  xmlBuffer* buffer = xmlBufferCreate();
-  xmlNodeDump(buffer, node->doc, node, 0, 0);
-  std::string text(reinterpret_cast<const char*>(xmlBufferContent(buffer)),
-                   static_cast<size_t>(xmlBufferLength(buffer)));
-  xmlBufferFree(buffer);
-  return text;
-}
-
 }  // namespace
 
 void Operations::Run(const std::string& caller, xmlNode* operation, Answer answer) {
@@ -248,8 +294,8 @@ void Operations::Run(const std::string& caller, xmlNode* operation, Answer answe
     return answer(Status(ErrorCode::kInvalidArgument, "unknown operation " + name + ": the Body's element must be in " +
                                                           kExchangeNamespace + " (docs/SOAP.md)"));
   }
-  if (Status refused = RefuseCallerSignature(operation); !refused.ok()) {
-    return answer(refused);
+  if (Status checked = CheckCallerSignature(caller, operation); !checked.ok()) {
+    return answer(checked);
   }
   if (name == "SendRequestRequest") {
     return SendRequest(caller, operation, std::move(answer));
@@ -270,6 +316,27 @@ void Operations::Run(const std::string& caller, xmlNode* operation, Answer answe
     return GetQueueStatistics(caller, answer);
   }
   answer(Status(ErrorCode::kInvalidArgument, "unknown operation " + name + " (docs/SOAP.md lists them)"));
+}
+
+Status Operations::CheckCallerSignature(const std::string& caller, xmlNode* operation) const {
+  xmlNode* signature_block = Child(operation, "CallerInformationSystemSignature");
+  if (signature_block == nullptr) {
+    return Status::Ok();
+  }
+  xmlNode* block = SignedBlockOf(operation);
+  if (block == nullptr) {
+    return MalformedCallerSignature("this operation has no block to sign (docs/SOAP.md)");
+  }
+  const std::vector<xmlNode*> signatures = ElementsOf(signature_block);
+  if (signatures.size() != 1 || !IsElement(signatures[0], kXmlDsigNamespace, "Signature")) {
+    return MalformedCallerSignature("it holds one ds:Signature");
+  }
+  const std::string id = AttributeOf(block, "Id");
+  if (id.empty()) {
+    return MalformedCallerSignature(std::string("the signed block ") + reinterpret_cast<const char*>(block->name) +
+                                    " has no Id for the signature to refer to");
+  }
+  return gateway_.CheckCallerSignature(caller, SignedBlockDocument(block, signatures[0]), id);
 }
 
 void Operations::SendRequest(const std::string& caller, xmlNode* operation, Answer answer) {

@@ -23,6 +23,9 @@ class Operations {
   void Run(const std::string& caller, xmlNode* operation, Answer answer);
 
  private:
+  // The calling system's signature over the operation's signed block, when the call carries one
+  // (Gateway::CheckCallerSignature).
+  Status CheckCallerSignature(const std::string& caller, xmlNode* operation) const;
   void SendRequest(const std::string& caller, xmlNode* operation, Answer answer);
   void SendResponse(const std::string& caller, xmlNode* operation, Answer answer);
   void Receive(const std::string& caller, xmlNode* operation, const std::string& operation_name, Answer answer);

@@ -140,5 +140,53 @@ TEST_CASE("a document signed by the xmlsec1 command line tool is accepted", "[se
   CHECK(verified->subject == "/CN=agency-system");
 }
 
+// A signature over one element by its Id (the SOAP API's CallerInformationSystemSignature), made by the stock tool.
+TEST_CASE("a signature by Id made by the xmlsec1 command line tool is accepted only over the one element with that Id",
+          "[seal][interop]") {
+  SealFixture fixture;
+  const SealIdentity system = fixture.pki.Issue("SOCPROT-BARNAUL", Algorithm::kEcdsaP256Sha256);
+  const std::string signature_template =
+      "<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\"><SignedInfo>"
+      "<CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+      "<SignatureMethod Algorithm=\"" +
+      std::string(UrisOf(Algorithm::kEcdsaP256Sha256).signature) +
+      "\"/><Reference URI=\"#BLOCK\"><Transforms><Transform Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
+      "</Transforms><DigestMethod Algorithm=\"" +
+      std::string(UrisOf(Algorithm::kEcdsaP256Sha256).digest) +
+      "\"/><DigestValue/></Reference></SignedInfo><SignatureValue/>"
+      "<KeyInfo><X509Data><X509Certificate/></X509Data></KeyInfo></Signature>";
+  WriteText(
+      fixture.dir / "template.xml",
+      "<Call xmlns:x=\"urn:x\"><x:Block Id=\"BLOCK\"><x:Data>17</x:Data></x:Block>" + signature_template + "</Call>");
+  const auto sign =
+      Plus(XmlsecCommand(Algorithm::kEcdsaP256Sha256),
+           {"--sign", "--privkey-pem", system.key.string() + "," + system.certificate.string(), "--id-attr:Id",
+            "urn:x:Block", "--output", (fixture.dir / "signed.xml").string(), (fixture.dir / "template.xml").string()});
+  const testing::CommandResult signed_by_tool = RunCommand(sign);
+  INFO(signed_by_tool.err);
+  REQUIRE(signed_by_tool.exit_status == 0);
+  const std::string document = ReadText(fixture.dir / "signed.xml");
+  const SignatureVerifier verifier = fixture.Verifier();
+
+  StatusOr<VerifiedSignature> verified = verifier.VerifyReferenced(document, "BLOCK", NowMs(), "block");
+  INFO(verified.status().ToString());
+  REQUIRE(verified.ok());
+  CHECK(verified->common_name == "SOCPROT-BARNAUL");
+
+  const auto code_of = [&](const std::string& text, const std::string& id) {
+    return std::string(ErrorCodeName(verifier.VerifyReferenced(text, id, NowMs(), "block").status().code()));
+  };
+  std::string changed = document;
+  changed.replace(changed.find(">17<"), 4, ">18<");
+  CHECK(code_of(changed, "BLOCK") == "SIGNATURE_INVALID");
+  CHECK(code_of(document, "OTHER") == "SIGNATURE_MALFORMED");  // the block read is not the one signed
+  std::string wrapped = document;                              // a second element with the signed Id, inside the block
+  wrapped.replace(wrapped.find("<x:Data>"), 8, "<x:Data Id=\"BLOCK\">");
+  CHECK(code_of(wrapped, "BLOCK") == "SIGNATURE_MALFORMED");
+  std::string enveloped_shape = document;  // the Reference of a whole-document signature is not accepted here
+  enveloped_shape.replace(enveloped_shape.find("URI=\"#BLOCK\""), 12, "URI=\"\"");
+  CHECK(code_of(enveloped_shape, "BLOCK") == "SIGNATURE_MALFORMED");
+}
+
 }  // namespace
 }  // namespace mezhved::seal
