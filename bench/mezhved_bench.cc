@@ -219,11 +219,6 @@ std::string SoapGetRequest(uint32_t wait_ms) {
          "</x:WaitMilliseconds></x:GetRequestRequest>" + kSoapEnvelopeEnd;
 }
 
-std::string SoapAck(const std::string& id) {
-  return std::string(kSoapEnvelopeStart) + R"(<x:AckRequest xmlns:x="urn:mezhved:exchange:1"><x:AckTargetMessage>)" +
-         id + "</x:AckTargetMessage></x:AckRequest>" + kSoapEnvelopeEnd;
-}
-
 v1::RequestEnvelope RequestTemplate(const Options& options) {
   std::chrono::sys_days today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
   v1::RequestEnvelope request;
@@ -400,10 +395,13 @@ class Bench {
     }
   }
 
-  // GetRequest, then Ack, one message at a time.
+  // GetRequest, one message at a time, as the federal system does; the messages are acknowledged --batch at a time
+  // (several AckTargetMessage in one Ack), or as soon as a GetRequest finds nothing.
   void SoapReceiveLoop(ThreadStats& stats) {
     std::unique_ptr<httplib::Client> client = SoapClient();
     const std::string get = SoapGetRequest(kReceiveWaitMs);
+    std::unordered_map<std::string, Clock::time_point> unacked;  // this run's messages, by id
+    std::vector<std::string> to_ack;
     while (Clock::now() < window_.end) {
       std::string answer;
       const std::optional<std::string> failed = SoapCall(*client, options_.to, get, answer);
@@ -416,39 +414,68 @@ class Bench {
         continue;
       }
       const std::string id(Between(answer, "x:MessageID"));
-      if (id.empty()) {
-        continue;  // the long poll ended with nothing
+      if (!id.empty()) {
+        CountSoapReceived(answer, id, received_at, unacked, stats);
+        to_ack.push_back(id);
       }
-      const std::optional<Clock::time_point> send_start =
-          SendStartOf(std::string(Between(answer, "m:OutgoingNumber")), run_id_);
-      const bool in_window = window_.Contains(received_at);
-      if (!send_start) {
-        ++stats.foreign;
-      } else if (in_window) {
-        ++stats.received;
-        if (Between(answer, "x:DeliveryAttempt") != "1") {
-          ++stats.redelivered;
-        } else if (*send_start >= window_.warmup_end) {
-          stats.delivery_latency_ns.push_back((received_at - *send_start).count());
-        }
+      if (!to_ack.empty() && (id.empty() || to_ack.size() >= options_.batch)) {
+        SoapAckAll(*client, to_ack, unacked, stats);
+        to_ack.clear();
       }
-      std::string acked;
-      const std::optional<std::string> ack_failed = SoapCall(*client, options_.to, SoapAck(id), acked);
-      const bool ack_in_window = window_.Contains(Clock::now());
-      if (ack_failed) {
-        if (ack_in_window) {
-          ++stats.errors["Ack " + *ack_failed];
-        }
-        continue;
+    }
+    if (!to_ack.empty()) {
+      SoapAckAll(*client, to_ack, unacked, stats);
+    }
+  }
+
+  void CountSoapReceived(const std::string& answer, const std::string& id, Clock::time_point received_at,
+                         std::unordered_map<std::string, Clock::time_point>& unacked, ThreadStats& stats) const {
+    const std::optional<Clock::time_point> send_start =
+        SendStartOf(std::string(Between(answer, "m:OutgoingNumber")), run_id_);
+    if (!send_start) {
+      ++stats.foreign;
+      return;
+    }
+    unacked[id] = *send_start;
+    if (!window_.Contains(received_at)) {
+      return;
+    }
+    ++stats.received;
+    if (Between(answer, "x:DeliveryAttempt") != "1") {
+      ++stats.redelivered;
+    } else if (*send_start >= window_.warmup_end) {
+      stats.delivery_latency_ns.push_back((received_at - *send_start).count());
+    }
+  }
+
+  void SoapAckAll(httplib::Client& client, const std::vector<std::string>& ids,
+                  std::unordered_map<std::string, Clock::time_point>& unacked, ThreadStats& stats) const {
+    std::string body = std::string(kSoapEnvelopeStart) + R"(<x:AckRequest xmlns:x="urn:mezhved:exchange:1">)";
+    for (const std::string& id : ids) {
+      body += "<x:AckTargetMessage>" + id + "</x:AckTargetMessage>";
+    }
+    body += std::string("</x:AckRequest>") + kSoapEnvelopeEnd;
+    std::string acked;
+    const std::optional<std::string> failed = SoapCall(client, options_.to, body, acked);
+    const bool in_window = window_.Contains(Clock::now());
+    if (failed) {
+      if (in_window) {
+        ++stats.errors["Ack " + *failed];
       }
-      if (!send_start || Between(acked, "x:Outcome") != "ACKNOWLEDGED") {
+      return;
+    }
+    for (size_t at = acked.find("<x:AckResult>"); at != std::string::npos; at = acked.find("<x:AckResult>", at + 1)) {
+      const std::string id(Between(acked, "x:MessageID", at));
+      const auto send_start = unacked.find(id);
+      if (send_start == unacked.end() || Between(acked, "x:Outcome", at) != "ACKNOWLEDGED") {
         continue;
       }
       ++stats.acked_total;
-      if (ack_in_window) {
+      if (in_window) {
         ++stats.acked;
-        stats.end_to_end += *send_start >= window_.warmup_end ? 1 : 0;
+        stats.end_to_end += send_start->second >= window_.warmup_end ? 1 : 0;
       }
+      unacked.erase(send_start);
     }
   }
 
@@ -699,7 +726,7 @@ void AddOptions(CLI::App& app, Options& options) {
   }
   app.add_option("--soap", options.soap,
                  "host:port of the SOAP API: send and receive through it instead of gRPC (insecure loopback; one "
-                 "message per GetRequest)");
+                 "message per GetRequest, --batch of them per Ack)");
   app.add_flag("--json", options.json, "Print one JSON object instead of the summary");
 }
 
