@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "common/message_id.h"
 #include "envelope/xml_form.h"
 #include "envelope/xml_form_tree.h"
 
@@ -24,18 +25,8 @@ Status Invalid(const std::string& path, const std::string& code, const std::stri
   return {ErrorCode::kInvalidMessage, path + ": " + why, {{path, code, why}}};
 }
 
-std::vector<xmlNode*> ElementsOf(xmlNode* node) {
-  std::vector<xmlNode*> elements;
-  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
-    if (child->type == XML_ELEMENT_NODE) {
-      elements.push_back(child);
-    }
-  }
-  return elements;
-}
-
 xmlNode* Child(xmlNode* node, std::string_view name) {
-  for (xmlNode* child : ElementsOf(node)) {
+  for (xmlNode* child : ElementChildren(node)) {
     if (IsElement(child, kExchangeNamespace, name)) {
       return child;
     }
@@ -47,7 +38,7 @@ xmlNode* Child(xmlNode* node, std::string_view name) {
 Status CheckChildren(xmlNode* node, const std::string& path, std::initializer_list<std::string_view> allowed,
                      std::string_view repeatable = "") {
   std::vector<std::string> seen;
-  for (xmlNode* child : ElementsOf(node)) {
+  for (xmlNode* child : ElementChildren(node)) {
     const std::string name = reinterpret_cast<const char*>(child->name);
     const bool known = std::any_of(allowed.begin(), allowed.end(),
                                    [&](std::string_view one) { return IsElement(child, kExchangeNamespace, one); });
@@ -64,17 +55,10 @@ Status CheckChildren(xmlNode* node, const std::string& path, std::initializer_li
   return Status::Ok();
 }
 
-bool IsUuid(const std::string& text) {
-  if (text.size() != 36) {
-    return false;
-  }
-  for (size_t i = 0; i < text.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) {
-      return false;
-    }
-  }
-  return true;
+// A UUID in its canonical, lower-case text, the form the gateway shows ids in; nullopt for anything else.
+std::optional<std::string> CanonicalUuid(const std::string& text) {
+  const std::optional<MessageId> parsed = MessageId::Parse(text);
+  return parsed ? std::optional<std::string>(parsed->ToString()) : std::nullopt;
 }
 
 StatusOr<std::string> UuidOf(xmlNode* parent, std::string_view name, const std::string& path, bool required) {
@@ -82,12 +66,11 @@ StatusOr<std::string> UuidOf(xmlNode* parent, std::string_view name, const std::
   if (element == nullptr) {
     return required ? Invalid(path, "REQUIRED", "a UUID") : StatusOr<std::string>(std::string());
   }
-  std::string text = TextOf(element);
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  if (!IsUuid(text)) {
+  std::optional<std::string> uuid = CanonicalUuid(TextOf(element));
+  if (!uuid) {
     return Invalid(path, "MALFORMED", "a UUID like 3f2b8c1e-5d4a-4e7b-9c61-2a8f0d9e7b13");
   }
-  return text;
+  return *uuid;
 }
 
 std::string Element(std::string_view name, const std::string& text) {
@@ -105,7 +88,7 @@ xmlNode* SignedBlockOf(xmlNode* operation) {
     }
   }
   xmlNode* only_target = nullptr;
-  for (xmlNode* child : ElementsOf(operation)) {
+  for (xmlNode* child : ElementChildren(operation)) {
     if (IsElement(child, kExchangeNamespace, "AckTargetMessage")) {
       if (only_target != nullptr) {
         return nullptr;
@@ -173,8 +156,8 @@ StatusOr<std::string> PrimaryContent(xmlNode* data, const std::string& path) {
                : Invalid(path, "REQUIRED", "a PersonalSignature signs MessagePrimaryContent, which is missing");
   }
   if (signature_block != nullptr) {
-    const std::vector<xmlNode*> signatures = ElementsOf(signature_block);
-    const std::vector<xmlNode*> roots = ElementsOf(content);
+    const std::vector<xmlNode*> signatures = ElementChildren(signature_block);
+    const std::vector<xmlNode*> roots = ElementChildren(content);
     if (signatures.size() != 1 || !IsElement(signatures[0], kXmlDsigNamespace, "Signature")) {
       return Invalid(path + ".signature", "MALFORMED", "PersonalSignature holds one ds:Signature");
     }
@@ -327,7 +310,7 @@ Status Operations::CheckCallerSignature(const std::string& caller, xmlNode* oper
   if (block == nullptr) {
     return MalformedCallerSignature("this operation has no block to sign (docs/SOAP.md)");
   }
-  const std::vector<xmlNode*> signatures = ElementsOf(signature_block);
+  const std::vector<xmlNode*> signatures = ElementChildren(signature_block);
   if (signatures.size() != 1 || !IsElement(signatures[0], kXmlDsigNamespace, "Signature")) {
     return MalformedCallerSignature("it holds one ds:Signature");
   }
@@ -503,12 +486,12 @@ void Operations::Ack(const std::string& caller, xmlNode* operation, const Answer
   v1::AckRequest rejected;
   rejected.set_rejected(true);
   std::vector<std::string> order;
-  for (xmlNode* target : ElementsOf(operation)) {
+  for (xmlNode* target : ElementChildren(operation)) {
     if (!IsElement(target, kExchangeNamespace, "AckTargetMessage")) {
       continue;  // CallerInformationSystemSignature was dealt with above
     }
     std::string id = TextOf(target);
-    std::transform(id.begin(), id.end(), id.begin(), [](unsigned char c) { return std::tolower(c); });
+    id = CanonicalUuid(id).value_or(id);  // not a UUID: the core refuses it
     const std::string flag = AttributeOf(target, "accepted");
     if (!flag.empty() && flag != "true" && flag != "1" && flag != "false" && flag != "0") {
       return answer(Invalid("AckTargetMessage.accepted", "MALFORMED", "true or false"));

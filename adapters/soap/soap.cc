@@ -15,16 +15,6 @@ std::string ContentType(SoapVersion version) {
   return version == SoapVersion::k11 ? "text/xml; charset=utf-8" : "application/soap+xml; charset=utf-8";
 }
 
-std::vector<xmlNode*> ElementChildren(xmlNode* node) {
-  std::vector<xmlNode*> children;
-  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
-    if (child->type == XML_ELEMENT_NODE) {
-      children.push_back(child);
-    }
-  }
-  return children;
-}
-
 Status Malformed(const std::string& why) { return {ErrorCode::kInvalidArgument, "SOAP: " + why}; }
 
 bool MustBeUnderstood(const xmlNode* header_block, SoapVersion version) {
@@ -213,6 +203,16 @@ bool IsElement(const xmlNode* node, std::string_view namespace_uri, std::string_
   return node != nullptr && node->type == XML_ELEMENT_NODE && node->ns != nullptr && node->ns->href != nullptr &&
          namespace_uri == reinterpret_cast<const char*>(node->ns->href) &&
          local_name == reinterpret_cast<const char*>(node->name);
+}
+
+std::vector<xmlNode*> ElementChildren(xmlNode* node) {
+  std::vector<xmlNode*> children;
+  for (xmlNode* child = node->children; child != nullptr; child = child->next) {
+    if (child->type == XML_ELEMENT_NODE) {
+      children.push_back(child);
+    }
+  }
+  return children;
 }
 
 std::string TextOf(const xmlNode* node) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/http/server.h"
 #include "common/status.h"
@@ -47,6 +48,7 @@ unsigned HttpStatusFor(ErrorCode code);
 std::string Escape(std::string_view text);
 
 // Element helpers on the request tree.
+std::vector<xmlNode*> ElementChildren(xmlNode* node);
 bool IsElement(const xmlNode* node, std::string_view namespace_uri, std::string_view local_name);
 std::string TextOf(const xmlNode* node);
 std::string AttributeOf(const xmlNode* node, const char* name);
