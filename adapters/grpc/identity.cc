@@ -20,38 +20,20 @@ std::string CallerIdentifier::Header(const grpc::CallbackServerContext& context,
   return it == metadata.end() ? std::string() : std::string(it->second.data(), it->second.size());
 }
 
-StatusOr<CallerIdentifier::Certificate> CallerIdentifier::PeerCertificate(
-    const grpc::CallbackServerContext& context) const {
+std::optional<CertificateIdentity> CallerIdentifier::PeerCertificate(const grpc::CallbackServerContext& context) {
   std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (!auth || !auth->IsPeerAuthenticated()) {
-    return Unauthenticated("no verified TLS client certificate");
+    return std::nullopt;
   }
-  Certificate certificate;
+  CertificateIdentity certificate;
   certificate.common_name = FirstProperty(*auth, "x509_common_name");
   certificate.sha256_hex = IdentityOfPem(FirstProperty(*auth, "x509_pem_cert")).sha256_hex;
   return certificate;
 }
 
 StatusOr<std::string> CallerIdentifier::Organisation(const grpc::CallbackServerContext& context) const {
-  if (insecure_loopback_) {
-    const std::string code = Header(context, kOrganisationHeader);
-    if (code.empty()) {
-      return Unauthenticated(std::string("name your organisation in the '") + kOrganisationHeader + "' header");
-    }
-    if (participants_->FindOrganisation(code) == nullptr) {
-      return Unauthenticated("organisation '" + code + "' is not in the registry");
-    }
-    return code;
-  }
-  StatusOr<Certificate> certificate = PeerCertificate(context);
-  MEZHVED_RETURN_IF_ERROR(certificate.status());
-  const gateway::Organisation* organisation =
-      participants_->FindByCertificate(certificate->common_name, certificate->sha256_hex);
-  if (organisation == nullptr) {
-    return Unauthenticated("the client certificate (CN '" + certificate->common_name +
-                           "') identifies no organisation in the registry");
-  }
-  return organisation->code;
+  return CallingOrganisation(*participants_, insecure_loopback_, Header(context, kOrganisationHeader),
+                             insecure_loopback_ ? std::nullopt : PeerCertificate(context));
 }
 
 StatusOr<std::string> CallerIdentifier::Operator(const grpc::CallbackServerContext& context) const {
@@ -62,8 +44,10 @@ StatusOr<std::string> CallerIdentifier::Operator(const grpc::CallbackServerConte
     }
     return name;
   }
-  StatusOr<Certificate> certificate = PeerCertificate(context);
-  MEZHVED_RETURN_IF_ERROR(certificate.status());
+  const std::optional<CertificateIdentity> certificate = PeerCertificate(context);
+  if (!certificate) {
+    return Unauthenticated("no verified TLS client certificate");
+  }
   std::string name = participants_->FindOperatorByCertificate(certificate->common_name, certificate->sha256_hex);
   if (name.empty()) {
     return Unauthenticated("the client certificate (CN '" + certificate->common_name + "') is not an operator's");

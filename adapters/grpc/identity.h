@@ -5,8 +5,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "adapters/http/certificate_identity.h"
 #include "common/status.h"
 #include "common/wire_names.h"
 #include "gateway/participants.h"
@@ -27,11 +29,8 @@ class CallerIdentifier {
   StatusOr<std::string> Operator(const grpc::CallbackServerContext& context) const;
 
  private:
-  struct Certificate {
-    std::string common_name;
-    std::string sha256_hex;
-  };
-  StatusOr<Certificate> PeerCertificate(const grpc::CallbackServerContext& context) const;
+  // The verified TLS client certificate, or nullopt.
+  static std::optional<CertificateIdentity> PeerCertificate(const grpc::CallbackServerContext& context);
   static std::string Header(const grpc::CallbackServerContext& context, const char* name);
 
   std::shared_ptr<const gateway::ParticipantRegistry> participants_;

@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include "common/wire_names.h"
+
 namespace mezhved::adapters {
 
 CertificateIdentity IdentityOf(X509* certificate) {
@@ -35,6 +37,31 @@ CertificateIdentity IdentityOfPem(const std::string& pem) {
   std::unique_ptr<X509, decltype(&X509_free)> certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr),
                                                           X509_free);
   return IdentityOf(certificate.get());
+}
+
+StatusOr<std::string> CallingOrganisation(const gateway::ParticipantRegistry& participants, bool insecure_loopback,
+                                          const std::string& named,
+                                          const std::optional<CertificateIdentity>& certificate) {
+  if (insecure_loopback) {
+    if (named.empty()) {
+      return Status(ErrorCode::kUnauthenticated,
+                    std::string("name your organisation in the '") + wire::kOrganisationHeader + "' header");
+    }
+    if (participants.FindOrganisation(named) == nullptr) {
+      return Status(ErrorCode::kUnauthenticated, "organisation '" + named + "' is not in the registry");
+    }
+    return named;
+  }
+  if (!certificate) {
+    return Status(ErrorCode::kUnauthenticated, "no verified TLS client certificate");
+  }
+  const gateway::Organisation* organisation =
+      participants.FindByCertificate(certificate->common_name, certificate->sha256_hex);
+  if (organisation == nullptr) {
+    return Status(ErrorCode::kUnauthenticated, "the client certificate (CN '" + certificate->common_name +
+                                                   "') identifies no organisation in the registry");
+  }
+  return organisation->code;
 }
 
 }  // namespace mezhved::adapters

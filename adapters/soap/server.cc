@@ -187,28 +187,8 @@ std::string SoapServer::Impl::BaseUrl(const http::HttpRequest& request) const {
 }
 
 StatusOr<std::string> SoapServer::Impl::Caller(const http::HttpRequest& request) const {
-  if (settings.listener().insecure_loopback()) {
-    const std::string& code = request.Header(wire::kOrganisationHeader);
-    if (code.empty()) {
-      return Status(ErrorCode::kUnauthenticated,
-                    std::string("name your organisation in the '") + wire::kOrganisationHeader + "' HTTP header");
-    }
-    if (participants->FindOrganisation(code) == nullptr) {
-      return Status(ErrorCode::kUnauthenticated, "organisation '" + code + "' is not in the registry");
-    }
-    return code;
-  }
-  if (!request.client_certificate) {
-    return Status(ErrorCode::kUnauthenticated, "no verified TLS client certificate");
-  }
-  const gateway::Organisation* organisation =
-      participants->FindByCertificate(request.client_certificate->common_name, request.client_certificate->sha256_hex);
-  if (organisation == nullptr) {
-    return Status(ErrorCode::kUnauthenticated, "the client certificate (CN '" +
-                                                   request.client_certificate->common_name +
-                                                   "') identifies no organisation in the registry");
-  }
-  return organisation->code;
+  return CallingOrganisation(*participants, settings.listener().insecure_loopback(),
+                             request.Header(wire::kOrganisationHeader), request.client_certificate);
 }
 
 SoapServer::SoapServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
