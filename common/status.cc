@@ -2,6 +2,54 @@
 
 namespace mezhved {
 
+ErrorClass ClassOf(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kOk:
+      return ErrorClass::kNone;
+    case ErrorCode::kInvalidMessage:
+    case ErrorCode::kInvalidArgument:
+    case ErrorCode::kUnsafeXml:
+    case ErrorCode::kInvalidXml:
+    case ErrorCode::kSchemaInvalid:
+    case ErrorCode::kSignatureMissing:
+    case ErrorCode::kSignatureMalformed:
+    case ErrorCode::kSignatureInvalid:
+      return ErrorClass::kInvalidInput;
+    case ErrorCode::kUnauthenticated:
+      return ErrorClass::kUnauthenticated;
+    case ErrorCode::kSenderMismatch:
+    case ErrorCode::kNotAddressee:
+    case ErrorCode::kAccessDenied:
+    case ErrorCode::kNotRequester:
+    case ErrorCode::kCertificateUntrusted:
+    case ErrorCode::kCertificateExpired:
+    case ErrorCode::kCertificateRevoked:
+      return ErrorClass::kForbidden;
+    case ErrorCode::kNotFound:
+      return ErrorClass::kNotFound;
+    case ErrorCode::kNotARequest:
+    case ErrorCode::kRequestClosed:
+    case ErrorCode::kNotDelivered:
+    case ErrorCode::kNotDeadLettered:
+    case ErrorCode::kNotAwaitingClarification:
+    case ErrorCode::kNoCitizenCopyDue:
+    case ErrorCode::kNoCalendar:
+      return ErrorClass::kWrongState;
+    case ErrorCode::kIdempotencyConflict:
+      return ErrorClass::kAlreadyExists;
+    case ErrorCode::kMessageTooLarge:
+      return ErrorClass::kTooLarge;
+    case ErrorCode::kQuotaExceeded:
+      return ErrorClass::kQuotaExceeded;
+    case ErrorCode::kUnavailable:
+      return ErrorClass::kUnavailable;
+    case ErrorCode::kInternal:
+    case ErrorCode::kConfigInvalid:
+      return ErrorClass::kInternal;
+  }
+  return ErrorClass::kInternal;
+}
+
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {
     case ErrorCode::kOk:

@@ -49,6 +49,24 @@ enum class ErrorCode {
 
 std::string_view ErrorCodeName(ErrorCode code);
 
+// What kind of refusal a code is, from which each transport takes its own status (adapters/grpc/errors.cc,
+// adapters/soap/soap.cc): one table, so that a new code is classified once for every door.
+enum class ErrorClass {
+  kNone,             // kOk
+  kInvalidInput,     // the call or its content breaks a rule
+  kUnauthenticated,  // the caller is not known
+  kForbidden,        // the caller may not do this
+  kNotFound,         // nothing the caller may see
+  kWrongState,       // the message's state does not allow it
+  kAlreadyExists,    // an idempotency key reused for other content
+  kTooLarge,         // over a size limit
+  kQuotaExceeded,    // over a rate or concurrency limit
+  kUnavailable,      // retry later
+  kInternal,         // the gateway's fault
+};
+
+ErrorClass ClassOf(ErrorCode code);
+
 // One failing field of an invalid message: its path (e.g. "request.citizen.snils") and a stable violation code
 // (e.g. "REQUIRED", "MALFORMED").
 struct FieldError {

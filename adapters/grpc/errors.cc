@@ -8,48 +8,27 @@
 namespace mezhved::adapters::grpc_api {
 
 grpc::StatusCode ToGrpcCode(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kOk:
+  switch (ClassOf(code)) {
+    case ErrorClass::kNone:
       return grpc::StatusCode::OK;
-    case ErrorCode::kInvalidMessage:
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kUnsafeXml:
-    case ErrorCode::kInvalidXml:
-    case ErrorCode::kSchemaInvalid:
-    case ErrorCode::kSignatureMissing:
-    case ErrorCode::kSignatureMalformed:
-    case ErrorCode::kSignatureInvalid:
+    case ErrorClass::kInvalidInput:
       return grpc::StatusCode::INVALID_ARGUMENT;
-    case ErrorCode::kCertificateUntrusted:
-    case ErrorCode::kCertificateExpired:
-    case ErrorCode::kCertificateRevoked:
-      return grpc::StatusCode::PERMISSION_DENIED;
-    case ErrorCode::kMessageTooLarge:
-    case ErrorCode::kQuotaExceeded:
-      return grpc::StatusCode::RESOURCE_EXHAUSTED;
-    case ErrorCode::kUnauthenticated:
+    case ErrorClass::kUnauthenticated:
       return grpc::StatusCode::UNAUTHENTICATED;
-    case ErrorCode::kSenderMismatch:
-    case ErrorCode::kNotAddressee:
-    case ErrorCode::kAccessDenied:
-    case ErrorCode::kNotRequester:
+    case ErrorClass::kForbidden:
       return grpc::StatusCode::PERMISSION_DENIED;
-    case ErrorCode::kNotFound:
+    case ErrorClass::kNotFound:
       return grpc::StatusCode::NOT_FOUND;
-    case ErrorCode::kNotARequest:
-    case ErrorCode::kRequestClosed:
-    case ErrorCode::kNotDelivered:
-    case ErrorCode::kNotDeadLettered:
-    case ErrorCode::kNotAwaitingClarification:
-    case ErrorCode::kNoCitizenCopyDue:
-    case ErrorCode::kNoCalendar:
+    case ErrorClass::kWrongState:
       return grpc::StatusCode::FAILED_PRECONDITION;
-    case ErrorCode::kIdempotencyConflict:
+    case ErrorClass::kAlreadyExists:
       return grpc::StatusCode::ALREADY_EXISTS;
-    case ErrorCode::kUnavailable:
+    case ErrorClass::kTooLarge:
+    case ErrorClass::kQuotaExceeded:
+      return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case ErrorClass::kUnavailable:
       return grpc::StatusCode::UNAVAILABLE;
-    case ErrorCode::kInternal:
-    case ErrorCode::kConfigInvalid:
+    case ErrorClass::kInternal:
       return grpc::StatusCode::INTERNAL;
   }
   return grpc::StatusCode::INTERNAL;

@@ -105,47 +105,27 @@ http::HttpResponse SoapAnswer(SoapVersion version, std::string_view body) {
 }
 
 unsigned HttpStatusFor(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kOk:
+  switch (ClassOf(code)) {
+    case ErrorClass::kNone:
       return 200;
-    case ErrorCode::kInvalidMessage:
-    case ErrorCode::kInvalidArgument:
-    case ErrorCode::kUnsafeXml:
-    case ErrorCode::kInvalidXml:
-    case ErrorCode::kSchemaInvalid:
-    case ErrorCode::kSignatureMissing:
-    case ErrorCode::kSignatureMalformed:
-    case ErrorCode::kSignatureInvalid:
+    case ErrorClass::kInvalidInput:
       return 400;
-    case ErrorCode::kUnauthenticated:
+    case ErrorClass::kUnauthenticated:
       return 401;
-    case ErrorCode::kSenderMismatch:
-    case ErrorCode::kNotAddressee:
-    case ErrorCode::kAccessDenied:
-    case ErrorCode::kNotRequester:
-    case ErrorCode::kCertificateUntrusted:
-    case ErrorCode::kCertificateExpired:
-    case ErrorCode::kCertificateRevoked:
+    case ErrorClass::kForbidden:
       return 403;
-    case ErrorCode::kNotFound:
+    case ErrorClass::kNotFound:
       return 404;
-    case ErrorCode::kNotARequest:
-    case ErrorCode::kRequestClosed:
-    case ErrorCode::kNotDelivered:
-    case ErrorCode::kNotDeadLettered:
-    case ErrorCode::kNotAwaitingClarification:
-    case ErrorCode::kNoCitizenCopyDue:
-    case ErrorCode::kNoCalendar:
-    case ErrorCode::kIdempotencyConflict:
+    case ErrorClass::kWrongState:
+    case ErrorClass::kAlreadyExists:
       return 409;
-    case ErrorCode::kMessageTooLarge:
+    case ErrorClass::kTooLarge:
       return 413;
-    case ErrorCode::kQuotaExceeded:
+    case ErrorClass::kQuotaExceeded:
       return 429;
-    case ErrorCode::kUnavailable:
+    case ErrorClass::kUnavailable:
       return 503;
-    case ErrorCode::kInternal:
-    case ErrorCode::kConfigInvalid:
+    case ErrorClass::kInternal:
       return 500;
   }
   return 500;
