@@ -380,10 +380,15 @@ class Bench {
                                   SendToken(run_id_, sender, sequence, send_start));
     std::string answer;
     const std::optional<std::string> failed = SoapCall(client, options_.from, body, answer);
-    Clock::time_point done = Clock::now();
-    if (failed) {
+    CountSend(send_start, Clock::now(), failed, stats);
+  }
+
+  // One send's outcome: `error` is the stable code of a refused send.
+  void CountSend(Clock::time_point send_start, Clock::time_point done, const std::optional<std::string>& error,
+                 ThreadStats& stats) const {
+    if (error) {
       if (window_.Contains(done)) {
-        ++stats.errors["SendRequest " + *failed];
+        ++stats.errors["SendRequest " + *error];
       }
       std::this_thread::sleep_for(kRetryPause);
       return;
@@ -392,6 +397,33 @@ class Bench {
     if (window_.Contains(done)) {
       ++stats.sent;
       stats.send_rpc_ns.push_back((done - send_start).count());
+    }
+  }
+
+  // One received message: of this run when its token gave `send_start`, counted in the window with its latency.
+  void CountReceivedOne(std::optional<Clock::time_point> send_start, bool redelivered, Clock::time_point received_at,
+                        ThreadStats& stats) const {
+    if (!send_start) {
+      ++stats.foreign;
+      return;
+    }
+    if (!window_.Contains(received_at)) {
+      return;
+    }
+    ++stats.received;
+    if (redelivered) {
+      ++stats.redelivered;
+    } else if (*send_start >= window_.warmup_end) {
+      stats.delivery_latency_ns.push_back((received_at - *send_start).count());
+    }
+  }
+
+  // One acknowledged message of this run.
+  void CountAcked(Clock::time_point send_start, bool in_window, ThreadStats& stats) const {
+    ++stats.acked_total;
+    if (in_window) {
+      ++stats.acked;
+      stats.end_to_end += send_start >= window_.warmup_end ? 1 : 0;
     }
   }
 
@@ -432,20 +464,10 @@ class Bench {
                          std::unordered_map<std::string, Clock::time_point>& unacked, ThreadStats& stats) const {
     const std::optional<Clock::time_point> send_start =
         SendStartOf(std::string(Between(answer, "m:OutgoingNumber")), run_id_);
-    if (!send_start) {
-      ++stats.foreign;
-      return;
+    if (send_start) {
+      unacked[id] = *send_start;
     }
-    unacked[id] = *send_start;
-    if (!window_.Contains(received_at)) {
-      return;
-    }
-    ++stats.received;
-    if (Between(answer, "x:DeliveryAttempt") != "1") {
-      ++stats.redelivered;
-    } else if (*send_start >= window_.warmup_end) {
-      stats.delivery_latency_ns.push_back((received_at - *send_start).count());
-    }
+    CountReceivedOne(send_start, Between(answer, "x:DeliveryAttempt") != "1", received_at, stats);
   }
 
   void SoapAckAll(httplib::Client& client, const std::vector<std::string>& ids,
@@ -470,11 +492,7 @@ class Bench {
       if (send_start == unacked.end() || Between(acked, "x:Outcome", at) != "ACKNOWLEDGED") {
         continue;
       }
-      ++stats.acked_total;
-      if (in_window) {
-        ++stats.acked;
-        stats.end_to_end += send_start->second >= window_.warmup_end ? 1 : 0;
-      }
+      CountAcked(send_start->second, in_window, stats);
       unacked.erase(send_start);
     }
   }
@@ -490,19 +508,8 @@ class Bench {
     grpc::ClientContext context;
     Prepare(context, options_.from, kSendDeadline);
     grpc::Status status = stub.SendRequest(&context, request, &result);
-    Clock::time_point done = Clock::now();
-    if (!status.ok()) {
-      if (window_.Contains(done)) {
-        ++stats.errors["SendRequest " + ErrorCodeOf(status, context)];
-      }
-      std::this_thread::sleep_for(kRetryPause);
-      return;
-    }
-    ++stats.sent_total;
-    if (window_.Contains(done)) {
-      ++stats.sent;
-      stats.send_rpc_ns.push_back((done - send_start).count());
-    }
+    CountSend(send_start, Clock::now(),
+              status.ok() ? std::nullopt : std::optional<std::string>(ErrorCodeOf(status, context)), stats);
   }
 
   void ReceiveLoop(int receiver, ThreadStats& stats) {
@@ -537,20 +544,10 @@ class Bench {
     for (const v1::Message& message : response.messages()) {
       std::optional<Clock::time_point> send_start =
           SendStartOf(message.request().registration().outgoing_number(), run_id_);
-      if (!send_start) {
-        ++stats.foreign;
-        continue;
+      if (send_start) {
+        send_starts[message.message_id()] = *send_start;
       }
-      send_starts[message.message_id()] = *send_start;
-      if (!window_.Contains(received_at)) {
-        continue;
-      }
-      ++stats.received;
-      if (message.delivery_attempt() > 1) {
-        ++stats.redelivered;
-      } else if (*send_start >= window_.warmup_end) {
-        stats.delivery_latency_ns.push_back((received_at - *send_start).count());
-      }
+      CountReceivedOne(send_start, message.delivery_attempt() > 1, received_at, stats);
     }
     return send_starts;
   }
@@ -578,11 +575,7 @@ class Bench {
       if (result.outcome() != v1::ACK_OUTCOME_ACKNOWLEDGED || send_start == send_starts.end()) {
         continue;
       }
-      ++stats.acked_total;
-      if (in_window) {
-        ++stats.acked;
-        stats.end_to_end += send_start->second >= window_.warmup_end ? 1 : 0;
-      }
+      CountAcked(send_start->second, in_window, stats);
     }
   }
 
