@@ -21,6 +21,9 @@
 namespace mezhved::envelope {
 namespace {
 
+using xml::ElementChildren;
+using xml::TextOf;
+
 namespace pb = google::protobuf;
 
 constexpr char kPrefix[] = "m";
@@ -240,16 +243,6 @@ bool InEnvelopeNamespace(xmlNodePtr node) {
 
 std::string NameOf(xmlNodePtr node) { return reinterpret_cast<const char*>(node->name); }
 
-std::vector<xmlNodePtr> ElementChildren(xmlNodePtr node) {
-  std::vector<xmlNodePtr> children;
-  for (xmlNodePtr child = node->children; child != nullptr; child = child->next) {
-    if (child->type == XML_ELEMENT_NODE) {
-      children.push_back(child);
-    }
-  }
-  return children;
-}
-
 // Character data directly inside `node` that is not whitespace: where only elements belong, it is a mistake.
 bool HasStrayText(xmlNodePtr node) {
   for (xmlNodePtr child = node->children; child != nullptr; child = child->next) {
@@ -261,13 +254,6 @@ bool HasStrayText(xmlNodePtr node) {
     }
   }
   return false;
-}
-
-std::string TextOf(xmlNodePtr node) {
-  xmlChar* content = xmlNodeGetContent(node);
-  std::string text = content == nullptr ? "" : reinterpret_cast<const char*>(content);
-  xmlFree(content);
-  return text;
 }
 
 template <typename Number>

@@ -34,6 +34,8 @@ struct TrustStore::Impl {
 
 namespace {
 
+using xml::AttributeOf;
+
 constexpr std::string_view kExclusiveC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
 constexpr std::string_view kEnvelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
 
@@ -56,16 +58,6 @@ Status Malformed(std::string_view field, const std::string& why) {
 }
 
 // ---- The one accepted shape.
-
-std::string AttributeOf(xmlNodePtr node, const char* name) {
-  xmlChar* value = xmlGetProp(node, BAD_CAST name);
-  if (value == nullptr) {
-    return {};
-  }
-  std::string text(reinterpret_cast<const char*>(value));
-  xmlFree(value);
-  return text;
-}
 
 bool HasAttribute(xmlNodePtr node, const char* name) { return xmlHasProp(node, BAD_CAST name) != nullptr; }
 

@@ -5,7 +5,9 @@
 #include <libxml/tree.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "xml/safe_xml.h"
@@ -22,5 +24,11 @@ using DocumentPtr = std::unique_ptr<xmlDoc, DocumentFree>;
 // (namespaces included), or that made the parser warn, is INVALID_XML with the parser's reports on `field`.
 // Thread-safe.
 StatusOr<DocumentPtr> ParseUntrusted(std::string_view document, const XmlLimits& limits, std::string_view field);
+
+// Reading the tree: the element children of `node`, in order; all the text inside `node`; the value of its attribute
+// `name` (empty when absent).
+std::vector<xmlNode*> ElementChildren(const xmlNode* node);
+std::string TextOf(const xmlNode* node);
+std::string AttributeOf(const xmlNode* node, const char* name);
 
 }  // namespace mezhved::xml

@@ -47,10 +47,10 @@ unsigned HttpStatusFor(ErrorCode code);
 // `text` escaped for XML character data and attribute values.
 std::string Escape(std::string_view text);
 
-// Element helpers on the request tree.
-std::vector<xmlNode*> ElementChildren(xmlNode* node);
+// Element helpers on the request tree (with xml/document.h's ElementChildren, TextOf, AttributeOf).
+using xml::AttributeOf;
+using xml::ElementChildren;
+using xml::TextOf;
 bool IsElement(const xmlNode* node, std::string_view namespace_uri, std::string_view local_name);
-std::string TextOf(const xmlNode* node);
-std::string AttributeOf(const xmlNode* node, const char* name);
 
 }  // namespace mezhved::adapters::soap
