@@ -183,23 +183,9 @@ x_ns=urn:mezhved:exchange:1
 soap11_ns=http://schemas.xmlsoap.org/soap/envelope/
 soap12_ns=http://www.w3.org/2003/05/soap-envelope
 
-# extract_element FILE XPATH OUT: the one element XPATH selects, as a standalone document with every namespace in scope
-# at it declared on it (xmllint --xpath prints an element without the declarations of its ancestors, so they are
-# taken from its namespace axis and replace the ones its start tag has).
-extract_element() {
-  local file=$1 xpath=$2 out=$3 fragment decls head rest
-  [ "$(xpath_count "$file" "$xpath")" = "1" ] || return 1
-  fragment=$(xmllint --nonet --xpath "$xpath" "$file" 2>/dev/null) || return 1
-  decls=$(xmllint --nonet --xpath "$xpath/namespace::*" "$file" 2>/dev/null | tr '\n' ' ')
-  head=${fragment%%>*}  # the start tag (libxml2 writes '>' in attribute values as &gt;)
-  rest=${fragment#*>}
-  head=$(printf '%s' "$head" | sed -E 's/[[:space:]]xmlns(:[^=[:space:]]+)?[[:space:]]*=[[:space:]]*("[^"]*"|'"'"'[^'"'"']*'"'"')//g')
-  if [ "${head%/}" != "$head" ]; then
-    printf '%s %s/>%s\n' "${head%/}" "$decls" "$rest" >"$out"
-  else
-    printf '%s %s>%s\n' "$head" "$decls" "$rest" >"$out"
-  fi
-}
+# extract_element FILE XPATH OUT (a standalone copy of one element)
+# shellcheck source=extract_element.sh disable=SC1091
+. ./extract_element.sh
 
 body_child="/*[local-name()='Envelope'][namespace-uri()='$soap11_ns' or namespace-uri()='$soap12_ns']/*[local-name()='Body'][namespace-uri()=namespace-uri(..)]/*"
 fault_detail_child="${body_child}[local-name()='Fault'][namespace-uri()=namespace-uri(../..)]/*[(local-name()='detail' and namespace-uri()='') or (local-name()='Detail' and namespace-uri()=namespace-uri(../../..))]/*"

@@ -31,22 +31,9 @@ fail() {
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The one element XPATH selects, as a standalone document with every namespace in scope at it declared on it (as in
-# schemas/check.sh: xmllint --xpath prints an element without the declarations of its ancestors).
-extract_element() {
-  local file=$1 xpath=$2 out=$3 fragment decls head rest
-  [ "$(xmllint --nonet --xpath "count($xpath)" "$file" 2>/dev/null)" = "1" ] || return 1
-  fragment=$(xmllint --nonet --xpath "$xpath" "$file" 2>/dev/null) || return 1
-  decls=$(xmllint --nonet --xpath "$xpath/namespace::*" "$file" 2>/dev/null | tr '\n' ' ')
-  head=${fragment%%>*}
-  rest=${fragment#*>}
-  head=$(printf '%s' "$head" | sed -E 's/[[:space:]]xmlns(:[^=[:space:]]+)?[[:space:]]*=[[:space:]]*("[^"]*"|'"'"'[^'"'"']*'"'"')//g')
-  if [ "${head%/}" != "$head" ]; then
-    printf '%s %s/>%s\n' "${head%/}" "$decls" "$rest" >"$out"
-  else
-    printf '%s %s>%s\n' "$head" "$decls" "$rest" >"$out"
-  fi
-}
+# extract_element FILE XPATH OUT (a standalone copy of one element), shared with schemas/check.sh
+# shellcheck source=../../../schemas/extract_element.sh disable=SC1091
+. "$schemas/extract_element.sh"
 
 body_child="/*[local-name()='Envelope']/*[local-name()='Body'][namespace-uri()=namespace-uri(..)]/*"
 validate_body() {  # captured request -> 0 when its Body child validates against exchange.xsd
