@@ -931,20 +931,25 @@ v1::ListQueuesResponse Gateway::ListQueues() const {
   }
   v1::ListQueuesResponse response;
   for (const auto& [code, stat] : queues) {
-    v1::QueueSummary* queue = response.add_queues();
-    queue->set_recipient_code(code);
-    if (const Organisation* org = participants_.FindOrganisation(code)) {
-      queue->set_recipient_name(org->name);
-      queue->set_agency_code(org->agency_code);
-    }
-    queue->set_pending(stat.pending);
-    queue->set_leased(stat.leased);
-    queue->set_dead_letters(stat.dead_letters);
-    if (stat.oldest_pending_accepted_ms > 0) {
-      *queue->mutable_oldest_pending_accepted_at() = TimeUtil::MillisecondsToTimestamp(stat.oldest_pending_accepted_ms);
-    }
+    *response.add_queues() = SummaryOf(code, stat);
   }
   return response;
+}
+
+v1::QueueSummary Gateway::SummaryOf(const std::string& recipient_code, const store::QueueStat& stat) const {
+  v1::QueueSummary queue;
+  queue.set_recipient_code(recipient_code);
+  if (const Organisation* org = participants_.FindOrganisation(recipient_code)) {
+    queue.set_recipient_name(org->name);
+    queue.set_agency_code(org->agency_code);
+  }
+  queue.set_pending(stat.pending);
+  queue.set_leased(stat.leased);
+  queue.set_dead_letters(stat.dead_letters);
+  if (stat.oldest_pending_accepted_ms > 0) {
+    *queue.mutable_oldest_pending_accepted_at() = TimeUtil::MillisecondsToTimestamp(stat.oldest_pending_accepted_ms);
+  }
+  return queue;
 }
 
 Status Gateway::CheckCallerSignature(const std::string& caller, std::string_view signed_block,
@@ -968,15 +973,12 @@ Status Gateway::CheckCallerSignature(const std::string& caller, std::string_view
 }
 
 v1::QueueSummary Gateway::QueueOf(const std::string& caller) const {
-  v1::ListQueuesResponse queues = ListQueues();
-  for (v1::QueueSummary& queue : *queues.mutable_queues()) {
-    if (queue.recipient_code() == caller) {
-      return std::move(queue);
+  for (const store::QueueStat& stat : store_.QueueStats()) {
+    if (stat.recipient_code == caller) {
+      return SummaryOf(caller, stat);
     }
   }
-  v1::QueueSummary empty;
-  empty.set_recipient_code(caller);
-  return empty;
+  return SummaryOf(caller, store::QueueStat{});  // nothing queued for the caller, ever
 }
 
 bool Gateway::HasQueue(const std::string& recipient_code) const {

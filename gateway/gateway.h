@@ -172,6 +172,8 @@ class Gateway {
   Done<v1::SendResult> RecordingRejections(const std::string& caller, const std::string& idempotency_key,
                                            v1::Rejection context, Done<v1::SendResult> done);
   bool HasQueue(const std::string& recipient_code) const;
+  // A queue's row: its figures with its organisation's name and agency from the registry.
+  v1::QueueSummary SummaryOf(const std::string& recipient_code, const store::QueueStat& stat) const;
   // Gives a new message its id, kind, parties and acceptance time; returns it for its body.
   v1::Message& Stamp(store::NewMessage& message, v1::MessageKind kind, const std::string& sender,
                      const std::string& recipient) const;
