@@ -36,6 +36,14 @@ MessageId MessageId::Generate(UnixMillis now) {
   return id;
 }
 
+UnixMillis MessageId::Millis() const {
+  uint64_t millis = 0;
+  for (size_t i = 0; i < 6; ++i) {
+    millis = (millis << 8) | bytes_[i];
+  }
+  return static_cast<UnixMillis>(millis);
+}
+
 std::optional<MessageId> MessageId::Parse(std::string_view text) {
   if (text.size() != 36) {
     return std::nullopt;

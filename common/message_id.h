@@ -27,6 +27,9 @@ class MessageId {
   static std::optional<MessageId> FromBytes(std::string_view bytes);
 
   std::string ToString() const;
+  // The Unix milliseconds in the first 48 bits: for a generated id, the `now` it was generated at (the gateway
+  // generates a message's id at the instant it stamps as accepted_at). Meaningless for an id that is not a UUIDv7.
+  UnixMillis Millis() const;
   std::string_view bytes() const { return {reinterpret_cast<const char*>(bytes_.data()), kSize}; }
   bool IsNil() const;
 

@@ -40,7 +40,10 @@ ErrorClass ClassOf(ErrorCode code) {
     case ErrorCode::kMessageTooLarge:
       return ErrorClass::kTooLarge;
     case ErrorCode::kQuotaExceeded:
+    case ErrorCode::kLockedOut:
       return ErrorClass::kQuotaExceeded;
+    case ErrorCode::kPermissionDenied:
+      return ErrorClass::kForbidden;
     case ErrorCode::kUnavailable:
       return ErrorClass::kUnavailable;
     case ErrorCode::kInternal:
@@ -114,6 +117,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "CONFIG_INVALID";
     case ErrorCode::kQuotaExceeded:
       return "QUOTA_EXCEEDED";
+    case ErrorCode::kLockedOut:
+      return "LOCKED_OUT";
+    case ErrorCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
   }
   return "INTERNAL";
 }

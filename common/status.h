@@ -45,7 +45,12 @@ enum class ErrorCode {
   kCertificateExpired,        // the signer's certificate was not valid at the time of verification
   kCertificateRevoked,        // the signer's certificate is on its CA's revocation list
   kQuotaExceeded,             // the caller has too many calls in flight; retry after one finishes
+  kLockedOut,                 // console: too many failed sign-ins of this name; wait and try again
+  kPermissionDenied,          // console, operator API: the operator's role does not allow this
 };
+
+// The last code, for tables indexed by code (metrics).
+inline constexpr ErrorCode kLastErrorCode = ErrorCode::kPermissionDenied;
 
 std::string_view ErrorCodeName(ErrorCode code);
 

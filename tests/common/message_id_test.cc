@@ -27,6 +27,17 @@ TEST_CASE("ids sort by creation time", "[message_id]") {
   CHECK(earlier.bytes() < later.bytes());
 }
 
+TEST_CASE("an id tells the millisecond it was generated at", "[message_id]") {
+  CHECK(MessageId::Generate(1'700'000'000'123).Millis() == 1'700'000'000'123);
+  CHECK(MessageId::Generate(0).Millis() == 0);
+  constexpr UnixMillis kLargest = (UnixMillis{1} << 48) - 1;  // the 48 bits' last millisecond, in the year 10889
+  CHECK(MessageId::Generate(kLargest).Millis() == kLargest);
+  const std::optional<MessageId> parsed = MessageId::Parse("018bcfe5-6800-7000-8000-000000000000");
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->Millis() == 1'700'000'000'000);
+  CHECK(MessageId().Millis() == 0);
+}
+
 TEST_CASE("ids do not repeat", "[message_id]") {
   std::unordered_set<MessageId> seen;
   for (int i = 0; i < 10000; ++i) {
