@@ -22,11 +22,12 @@ enum class ColumnFamily : size_t {
   kTimers,       // BE64(fire_at_ms) id16 event -> empty: the deadline timers still to fire
   kOverdue,      // BE64(due_at_ms) id16 -> empty: requests past their deadline whose clock runs
   kRequests,     // BE64(received_at_ms) id16 -> RequestReportEntry: every request, for the reports
+  kAudit,        // BE64(at_ms) BE64(sequence) -> v1::AuditEntry: operators' actions, append-only
 };
 
-inline constexpr std::array<std::string_view, 13> kColumnFamilyNames = {
+inline constexpr std::array<std::string_view, 14> kColumnFamilyNames = {
     "default",     "meta",       "messages",   "states", "queues",  "dead_letters", "history",
-    "idempotency", "rejections", "agreements", "timers", "overdue", "requests",
+    "idempotency", "rejections", "agreements", "timers", "overdue", "requests",     "audit",
 };
 
 inline constexpr size_t kColumnFamilyCount = kColumnFamilyNames.size();
@@ -37,6 +38,6 @@ constexpr std::string_view ColumnFamilyName(ColumnFamily family) {
   return kColumnFamilyNames[ColumnFamilyIndex(family)];
 }
 
-static_assert(ColumnFamilyIndex(ColumnFamily::kRequests) + 1 == kColumnFamilyCount, "every column family needs a name");
+static_assert(ColumnFamilyIndex(ColumnFamily::kAudit) + 1 == kColumnFamilyCount, "every column family needs a name");
 
 }  // namespace mezhved::store

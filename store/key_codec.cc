@@ -136,6 +136,11 @@ std::string RejectionKey(UnixMillis at_ms, uint64_t sequence) {
   return key;
 }
 
+std::string AuditKey(UnixMillis at_ms, uint64_t sequence) {
+  static_assert(kAuditKeySize == kRejectionKeySize, "the audit log's keys are laid out like the rejections'");
+  return RejectionKey(at_ms, sequence);
+}
+
 std::string TimerBound(UnixMillis at_ms) { return EncodeBigEndian64(static_cast<uint64_t>(at_ms)); }
 
 std::string TimerKey(UnixMillis fire_at_ms, const MessageId& id, uint8_t event) {

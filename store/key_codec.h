@@ -54,6 +54,9 @@ std::string PrefixUpperBound(std::string_view prefix);
 // the store's global one (shared with accepted messages), so keys never collide, not even across restarts.
 inline constexpr size_t kRejectionKeySize = 16;
 std::string RejectionKey(UnixMillis at_ms, uint64_t sequence);
+// "audit": BE64(at_ms) BE64(sequence), laid out like "rejections" (and unique for the same reason).
+inline constexpr size_t kAuditKeySize = 16;
+std::string AuditKey(UnixMillis at_ms, uint64_t sequence);
 // "agreements": the agreement id, '\0', BE32(version): an agreement's versions in order.
 std::string AgreementKey(std::string_view agreement_id, uint32_t version);
 std::string AgreementPrefix(std::string_view agreement_id);
@@ -79,8 +82,8 @@ struct InstantIdKeyParts {
 };
 std::optional<InstantIdKeyParts> DecodeInstantIdKey(std::string_view key);
 
-// Page tokens of the rejection log and the overdue list: the hex of the last key returned, which must be
-// `key_size` bytes long.
+// Page tokens of the rejection log, the audit log and the overdue list: the hex of the last key returned, which must
+// be `key_size` bytes long.
 std::string EncodeKeyToken(std::string_view key);
 std::optional<std::string> DecodeKeyToken(std::string_view token, size_t key_size = kRejectionKeySize);
 

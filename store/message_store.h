@@ -20,6 +20,7 @@
 #include "common/status.h"
 #include "mezhved/config/v1/config.pb.h"
 #include "mezhved/v1/messages.pb.h"
+#include "mezhved/v1/operator.pb.h"  // v1::AuditEntry
 
 namespace mezhved::store {
 
@@ -150,22 +151,62 @@ struct MessageRecord {
   AnswerTimers timers;
 };
 
+// One organisation's figures: its incoming queue, and the answer clocks it is the late party of.
 struct QueueStat {
   std::string recipient_code;
   uint64_t pending = 0;  // ready + leased
   uint64_t leased = 0;
   uint64_t dead_letters = 0;
   UnixMillis oldest_pending_accepted_ms = 0;  // 0 when nothing is pending
+  // Running answer clocks of messages addressed to it: past the due-soon warning, and past the deadline.
+  uint64_t due_soon = 0;
+  uint64_t overdue = 0;
+};
+
+// Something the store did to a message, for the core's figures (metrics): reported once the change is durable.
+struct MessageFact {
+  enum class Event {
+    kDelivered,     // leased to its recipient (attempt: 1 for the first delivery)
+    kAcknowledged,  // left its recipient's queue as received: acknowledged, or a request answered while queued
+    kDeadLettered,  // its lease ended after the last allowed delivery
+  };
+  Event event = Event::kDelivered;
+  std::string recipient_code;
+  v1::MessageKind kind = v1::MESSAGE_KIND_UNSPECIFIED;
+  std::string information_type_id;  // empty for messages stored before the store kept it with the state
+  UnixMillis accepted_at_ms = 0;
+  UnixMillis at_ms = 0;
+  uint32_t attempt = 0;
+};
+
+// Told of the facts of each commit, after it is durable, on the store's writer thread, in commit order. It must be
+// quick and must not call the store.
+class StoreObserver {
+ public:
+  virtual ~StoreObserver() = default;
+  virtual void OnCommitted(const std::vector<MessageFact>& facts) = 0;
 };
 
 enum class QueueView { kPending, kDeadLetters };
 
+// One page of a recipient's queue (or dead letters) in acceptance order, optionally filtered. The acceptance-time
+// range needs no read per message: the queue is seeked to where the range starts and read until it leaves it. The
+// state and type filters read each examined message's state, so a page stops after `max_examined` entries: it may
+// then hold fewer than `limit` messages, or none, and still have a next_page_token to go on from.
 struct ListQuery {
   std::string recipient_code;
   QueueView view = QueueView::kPending;
   uint32_t limit = 50;
   bool newest_first = false;
-  std::string page_token;  // opaque, from a previous page's next_page_token
+  std::string page_token;  // opaque, from a previous page's next_page_token (of a query with the same filters)
+  // Only messages in this state (ACCEPTED: ready; DELIVERED: leased, or leased until a lease that ended).
+  std::optional<v1::MessageState> state;
+  std::string information_type_id;  // empty: any; responses and notices have the type of their request
+  // Accepted in [accepted_from_ms, accepted_to_ms); 0: unbounded on that side. INVALID_ARGUMENT when negative or
+  // when the range ends before it starts.
+  UnixMillis accepted_from_ms = 0;
+  UnixMillis accepted_to_ms = 0;
+  uint32_t max_examined = 0;  // queue entries one page looks at, at most; 0: 10 x limit
 };
 
 struct MessageSummary {
@@ -177,11 +218,20 @@ struct MessageSummary {
   v1::InformationTypeRef information_type;
   UnixMillis accepted_at_ms = 0;
   uint32_t attempts = 0;
+  // Requests with an answer due: the end of the current period and where the deadline stands.
+  UnixMillis answer_due_at_ms = 0;
+  v1::DeadlineStatus deadline_status = v1::DEADLINE_STATUS_UNSPECIFIED;
 };
 
 struct RejectionPage {
   std::vector<v1::Rejection> rejections;  // newest first
   std::string next_page_token;            // empty on the last page
+};
+
+// A page of the operators' audit log (v1::AuditPage is its form in the operator and console APIs).
+struct AuditPage {
+  std::vector<v1::AuditEntry> entries;  // newest first
+  std::string next_page_token;          // empty on the last page
 };
 
 // One recorded version of an interagency agreement.
@@ -292,11 +342,25 @@ class MessageStore {
   // mutation, so a flood of refused messages shares syncs with the rest.
   virtual void RecordRejection(v1::Rejection rejection, Done<bool> done) = 0;
 
+  // Keeps the record of an operator's action for the auditors, like RecordRejection: appended in the next group
+  // commit, never changed. INVALID_ARGUMENT (nothing written) when `at` is unset or before 1970.
+  virtual void RecordAudit(v1::AuditEntry entry, Done<bool> done) = 0;
+
+  // Who hears of the facts of each commit (nullptr: nobody). Set it before the first mutation; the observer must
+  // outlive the store or be unset first.
+  virtual void SetObserver(StoreObserver* observer) = 0;
+  // OK while the store is open and writable; UNAVAILABLE with the reason after a failed write or once closed (the
+  // daemon's readiness).
+  virtual Status Health() const = 0;
+
   virtual StatusOr<MessageRecord> Get(const MessageId& id) const = 0;
   // Every recorded version of one agreement, oldest first; with an empty id, the latest version of each agreement.
   virtual StatusOr<std::vector<AgreementVersion>> AgreementVersions(const std::string& agreement_id) const = 0;
   // The rejection log, newest first; limit is clamped to 1..1000.
   virtual StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const = 0;
+  // The audit log, newest first (by `at`, then recording order); limit is clamped to 1..1000. INVALID_ARGUMENT for
+  // a malformed page token.
+  virtual StatusOr<AuditPage> ListAudit(uint32_t limit, const std::string& page_token) const = 0;
   virtual std::vector<QueueStat> QueueStats() const = 0;
   virtual StatusOr<MessagePage> ListQueue(const ListQuery& query) const = 0;
   // Requests whose period ended without a final answer and whose clock still runs, the longest overdue first.

@@ -15,6 +15,10 @@ bool ClockRuns(api::DeadlineStatus status) {
          status == api::DEADLINE_STATUS_OVERDUE;
 }
 
+// What a status adds to its organisation's due-soon and overdue counts.
+int64_t DueSoonCount(api::DeadlineStatus status) { return status == api::DEADLINE_STATUS_DUE_SOON ? 1 : 0; }
+int64_t OverdueCount(api::DeadlineStatus status) { return status == api::DEADLINE_STATUS_OVERDUE ? 1 : 0; }
+
 // The instant a request's deadlines count from: the receipt of a paper or fax request, else its acceptance.
 UnixMillis ReceivedAtOf(const api::Message& message) {
   return message.has_received_at() ? ToMillis(message.received_at()) : ToMillis(message.accepted_at());
@@ -29,7 +33,7 @@ Status RocksDbStore::Impl::StartClock(GroupBatch& batch, const MessageId& id, re
   if (timers.due_at_ms <= 0 || timers.due_soon_at_ms < 0 || timers.due_soon_at_ms >= timers.due_at_ms) {
     return {ErrorCode::kInvalidArgument, "answer timers must have 0 <= due_soon_at_ms < due_at_ms"};
   }
-  state.set_deadline_status(api::DEADLINE_STATUS_RUNNING);
+  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, state, api::DEADLINE_STATUS_RUNNING));
   state.set_due_soon_at_ms(timers.due_soon_at_ms);
   state.set_due_at_ms(timers.due_at_ms);
   if (timers.due_soon_at_ms != 0) {
@@ -53,6 +57,23 @@ Status RocksDbStore::Impl::DropTimers(GroupBatch& batch, const MessageId& id, co
   return batch.Delete(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), id));
 }
 
+Status RocksDbStore::Impl::SetDeadlineStatus(GroupBatch& batch, const MessageId& id, records::StoredState& state,
+                                             api::DeadlineStatus status) {
+  if (state.recipient_code().empty()) {  // a state from before the store kept the recipient with it
+    STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
+                           batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, id));
+    state.set_recipient_code(stored.message().recipient_code());
+  }
+  const api::DeadlineStatus before = state.deadline_status();
+  const int64_t due_soon_delta = DueSoonCount(status) - DueSoonCount(before);
+  const int64_t overdue_delta = OverdueCount(status) - OverdueCount(before);
+  if (due_soon_delta != 0 || overdue_delta != 0) {
+    index_.AddDeadlineCounts(state.recipient_code(), due_soon_delta, overdue_delta);
+  }
+  state.set_deadline_status(status);
+  return Status::Ok();
+}
+
 Status RocksDbStore::Impl::ApplyClockChange(GroupBatch& batch, const MessageId& id, records::StoredState& state,
                                             const RequestChange& change, api::HistoryEvent& event) {
   switch (change.clock) {
@@ -63,7 +84,7 @@ Status RocksDbStore::Impl::ApplyClockChange(GroupBatch& batch, const MessageId& 
         return Status::Ok();  // no answer due, or stopped already
       }
       MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, state));
-      state.set_deadline_status(api::DEADLINE_STATUS_STOPPED);
+      MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, state, api::DEADLINE_STATUS_STOPPED));
       event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
       return Status::Ok();
     case ClockChange::kRestart:
@@ -104,11 +125,60 @@ StatusOr<bool> RocksDbStore::Impl::ApplyStopClock(GroupBatch& batch, const Messa
     return false;
   }
   MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, *state));
-  state->set_deadline_status(api::DEADLINE_STATUS_STOPPED);
+  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, *state, api::DEADLINE_STATUS_STOPPED));
   event.set_state(state->state());
   event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
   MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, id, *state, event));
   return true;
+}
+
+// A running clock keeps its overdue timer until the end of its period, and then its place in the overdue list:
+// together they name every running clock once, with its status in its state.
+Status RocksDbStore::Impl::LoadDeadlineCounts() {
+  const auto count = [this](const MessageId& id) -> Status {
+    STORE_ASSIGN_OR_RETURN(
+        std::optional<records::StoredState> state,
+        ReadCommittedRecord<records::StoredState>(rocksdb::ReadOptions(), ColumnFamily::kStates, keys::MessageKey(id)));
+    if (!state) {
+      return InternalError("a running answer clock of message " + id.ToString() + " has no state");
+    }
+    const int64_t due_soon = DueSoonCount(state->deadline_status());
+    const int64_t overdue = OverdueCount(state->deadline_status());
+    if (due_soon == 0 && overdue == 0) {
+      return Status::Ok();
+    }
+    std::string recipient_code = state->recipient_code();
+    if (recipient_code.empty()) {  // a state from before the store kept the recipient with it
+      STORE_ASSIGN_OR_RETURN(std::optional<records::StoredMessage> stored,
+                             ReadCommittedRecord<records::StoredMessage>(
+                                 rocksdb::ReadOptions(), ColumnFamily::kMessages, keys::MessageKey(id)));
+      recipient_code = stored ? stored->message().recipient_code() : "";
+    }
+    index_.AddDeadlineCounts(recipient_code, due_soon, overdue);
+    return Status::Ok();
+  };
+  std::unique_ptr<rocksdb::Iterator> timers(db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kTimers)));
+  for (timers->SeekToFirst(); timers->Valid(); timers->Next()) {
+    const std::optional<keys::TimerKeyParts> timer = keys::DecodeTimerKey(timers->key().ToStringView());
+    if (!timer) {
+      return InternalError(CorruptRecord(ColumnFamily::kTimers));
+    }
+    if (timer->event == kOverdueEvent) {
+      MEZHVED_RETURN_IF_ERROR(count(timer->id));
+    }
+  }
+  if (!timers->status().ok()) {
+    return FromRocksDb("reading the deadline timers", timers->status());
+  }
+  std::unique_ptr<rocksdb::Iterator> overdue(db_->NewIterator(rocksdb::ReadOptions(), Handle(ColumnFamily::kOverdue)));
+  for (overdue->SeekToFirst(); overdue->Valid(); overdue->Next()) {
+    const std::optional<keys::InstantIdKeyParts> key = keys::DecodeInstantIdKey(overdue->key().ToStringView());
+    if (!key) {
+      return InternalError(CorruptRecord(ColumnFamily::kOverdue));
+    }
+    MEZHVED_RETURN_IF_ERROR(count(key->id));
+  }
+  return overdue->status().ok() ? Status::Ok() : FromRocksDb("reading the overdue requests", overdue->status());
 }
 
 // --- Firing --------------------------------------------------------------------------------------------------------
@@ -186,8 +256,9 @@ StatusOr<bool> RocksDbStore::Impl::FireTimer(GroupBatch& batch, const keys::Time
   if (event == api::DEADLINE_EVENT_OVERDUE) {
     MEZHVED_RETURN_IF_ERROR(batch.Put(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), timer.id), {}));
   }
-  state.set_deadline_status(event == api::DEADLINE_EVENT_DUE_SOON ? api::DEADLINE_STATUS_DUE_SOON
-                                                                  : api::DEADLINE_STATUS_OVERDUE);
+  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(
+      batch, timer.id, state,
+      event == api::DEADLINE_EVENT_DUE_SOON ? api::DEADLINE_STATUS_DUE_SOON : api::DEADLINE_STATUS_OVERDUE));
   api::HistoryEvent history = MakeEvent(state.state(), now_ms, kGatewayActor, note);
   history.set_deadline_event(event);
   *history.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(state.due_at_ms());
@@ -215,6 +286,45 @@ StatusOr<OverduePage> RocksDbStore::Impl::ListOverdue(uint32_t limit, const std:
   return page;
 }
 
+namespace {
+
+// A request's history through the one "history" iterator of a whole VisitRequestsReceived. Requests come in order of
+// receipt, which is the order of their ids (UUIDv7) except for paper registrations, so the next request's events
+// usually lie a few keys after the previous one's (the events of its answers and notices in between): the iterator
+// steps forward to them, and seeks only when they are behind it or further away. A new iterator and a seek per
+// request cost most of a report's time (docs/PERFORMANCE.md, "The operators' console and metrics").
+StatusOr<std::vector<api::HistoryEvent>> ReadHistoryFrom(rocksdb::Iterator& it, const MessageId& id) {
+  constexpr int kMaxSteps = 32;
+  const std::string prefix = keys::HistoryPrefix(id);
+  const rocksdb::Slice target(prefix);
+  bool positioned = false;
+  if (it.Valid() && it.key().compare(target) < 0) {
+    for (int step = 0; step < kMaxSteps && it.Valid(); ++step) {
+      it.Next();
+      if (it.Valid() && it.key().compare(target) >= 0) {
+        positioned = true;  // the first key at or after the prefix: where a seek would land
+        break;
+      }
+    }
+  }
+  if (!positioned) {
+    it.Seek(target);
+  }
+  std::vector<api::HistoryEvent> history;
+  for (; it.Valid() && it.key().starts_with(target); it.Next()) {
+    api::HistoryEvent& event = history.emplace_back();
+    if (!event.ParseFromArray(it.value().data(), static_cast<int>(it.value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kHistory));
+    }
+  }
+  if (!it.status().ok()) {
+    return FromRocksDb("reading the history of " + id.ToString(), it.status());
+  }
+  return history;
+}
+
+}  // namespace
+
 Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms,
                                                  const RequestVisitor& visit) const {
   if (from_ms < 0 || to_ms < from_ms) {
@@ -229,6 +339,7 @@ Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis 
   rocksdb::ReadOptions bounded = read.options();
   bounded.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounded, Handle(ColumnFamily::kRequests)));
+  std::unique_ptr<rocksdb::Iterator> history(db_->NewIterator(read.options(), Handle(ColumnFamily::kHistory)));
   for (it->Seek(keys::TimerBound(from_ms)); it->Valid(); it->Next()) {
     const std::optional<keys::InstantIdKeyParts> key = keys::DecodeInstantIdKey(it->key().ToStringView());
     records::RequestReportEntry entry;
@@ -244,7 +355,7 @@ Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis 
     facts.answer_working_days = entry.answer_working_days();
     facts.due_at_ms = entry.due_at_ms();
     facts.citizen_key = entry.citizen_key();
-    STORE_ASSIGN_OR_RETURN(facts.history, ReadHistory(read.options(), key->id));
+    STORE_ASSIGN_OR_RETURN(facts.history, ReadHistoryFrom(*history, key->id));
     visit(facts);
   }
   return it->status().ok() ? Status::Ok() : FromRocksDb("reading the requests index", it->status());

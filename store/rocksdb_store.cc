@@ -13,7 +13,10 @@ Status RocksDbStore::Impl::Open() {
   MEZHVED_RETURN_IF_ERROR(LoadNextSequence());
   MEZHVED_RETURN_IF_ERROR(LoadPendingQueues());
   MEZHVED_RETURN_IF_ERROR(LoadDeadLetterCounts());
+  MEZHVED_RETURN_IF_ERROR(LoadDeadlineCounts());
+  index_.TakeFacts();  // nothing to report of the past
   PublishQueueStats();
+  RegisterMetrics();
   writer_ = std::thread([this] { RunWriter(); });
   return Status::Ok();
 }
@@ -27,10 +30,16 @@ Status RocksDbStore::Impl::OpenDatabase() {
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
-  // RocksDB's default WAL bound is 4 x the write buffers of every column family (gigabytes with thirteen of them):
+  // RocksDB's default WAL bound is 4 x the write buffers of every column family (gigabytes with fourteen of them):
   // flush the column families that hold the oldest log earlier, so the log on disk stays small.
   constexpr uint64_t kMaxTotalWalBytes = 256ULL << 20;
   db_options.max_total_wal_size = kMaxTotalWalBytes;
+  if (options_.metrics != nullptr) {
+    // Tickers only (write stalls, WAL syncs and bytes): RocksDB's timers and histograms cost the write path more.
+    statistics_ = rocksdb::CreateDBStatistics();
+    statistics_->set_stats_level(rocksdb::StatsLevel::kExceptHistogramOrTimers);
+    db_options.statistics = statistics_;
+  }
 
   // RocksDB refuses to open a database without naming all its column families: open those of a newer version too,
   // so that the format version check below can explain the refusal.
@@ -142,6 +151,7 @@ Status RocksDbStore::Impl::LoadDeadLetterCounts() {
 
 void RocksDbStore::Impl::Close() {
   std::lock_guard close_lock(close_mutex_);
+  metrics_collector_.Reset();  // the registry may outlive the store
   {
     std::lock_guard lock(queue_mutex_);
     closing_ = true;
@@ -230,7 +240,11 @@ void RocksDbStore::Impl::CommitGroup(std::vector<std::unique_ptr<Mutation>>& gro
     }
   }
   if (failure.ok() && !batch.Empty()) {
+    const auto started = std::chrono::steady_clock::now();
     const rocksdb::Status written = batch.Commit();
+    if (commit_seconds_ != nullptr) {
+      commit_seconds_->ObserveSince(started);
+    }
     if (written.ok()) {
       committed_batches_.fetch_add(1);
     } else {
@@ -250,6 +264,10 @@ void RocksDbStore::Impl::CommitGroup(std::vector<std::unique_ptr<Mutation>>& gro
     return;
   }
   PublishQueueStats();
+  std::vector<MessageFact> facts = index_.TakeFacts();
+  if (StoreObserver* observer = observer_.load(); observer != nullptr && !facts.empty()) {
+    observer->OnCommitted(facts);
+  }
   for (auto& mutation : group) {
     mutation->Complete();
   }
@@ -336,6 +354,9 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   state.set_updated_at_ms(accepted_ms);
   state.set_in_queue(true);
   state.set_accepted_at_ms(accepted_ms);
+  state.set_recipient_code(body.recipient_code());
+  state.set_kind(body.kind());
+  state.set_information_type_id(message.information_type.id());
   if (message.timers.due_at_ms != 0) {
     MEZHVED_RETURN_IF_ERROR(StartClock(batch, id, state, message.timers));
   }
@@ -367,6 +388,19 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   outcome.id = id;
   outcome.accepted_at_ms = accepted_ms;
   return outcome;
+}
+
+void RocksDbStore::Impl::NoteFact(MessageFact::Event event, const records::StoredState& state, UnixMillis at_ms,
+                                  uint32_t attempt) {
+  MessageFact fact;
+  fact.event = event;
+  fact.recipient_code = state.recipient_code();
+  fact.kind = state.kind();
+  fact.information_type_id = state.information_type_id();
+  fact.accepted_at_ms = state.accepted_at_ms();
+  fact.at_ms = at_ms;
+  fact.attempt = attempt;
+  index_.NoteFact(std::move(fact));
 }
 
 Status RocksDbStore::Impl::WriteStateWithEvent(GroupBatch& batch, const MessageId& id, records::StoredState& state,
@@ -424,6 +458,7 @@ Status RocksDbStore::Impl::RecordResponseOnRequest(GroupBatch& batch, const Mess
     index_.PutSlot(pending->recipient_code, pending->sequence, std::nullopt);
     state.set_in_queue(false);
     state.set_lease_until_ms(0);
+    NoteFact(MessageFact::Event::kAcknowledged, state, at_ms);
   }
   api::HistoryEvent event = MakeEvent(change.state, at_ms, response.sender_code());
   event.set_related_message_id(response.message_id());
@@ -501,6 +536,7 @@ StatusOr<api::Message> RocksDbStore::Impl::Deliver(GroupBatch& batch, const std:
   event.set_attempt(slot.attempts);
   MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, slot.id, state, event));
   index_.PutSlot(recipient_code, sequence, slot);
+  NoteFact(MessageFact::Event::kDelivered, state, options.now_ms, slot.attempts);
 
   api::Message message = std::move(*stored.mutable_message());
   message.set_delivery_attempt(slot.attempts);
@@ -539,6 +575,7 @@ Status RocksDbStore::Impl::DeadLetter(GroupBatch& batch, const std::string& reci
       batch, slot.id, state, MakeEvent(api::MESSAGE_STATE_DEAD_LETTERED, now_ms, kGatewayActor, note)));
   index_.PutSlot(recipient_code, sequence, std::nullopt);
   index_.AddDeadLetters(recipient_code, 1);
+  NoteFact(MessageFact::Event::kDeadLettered, state, now_ms, slot.attempts);
   return Status::Ok();
 }
 
@@ -597,6 +634,7 @@ StatusOr<AckOutcome> RocksDbStore::Impl::AckOne(GroupBatch& batch, const std::st
   MEZHVED_RETURN_IF_ERROR(
       WriteStateWithEvent(batch, id, state, MakeEvent(api::MESSAGE_STATE_ACKNOWLEDGED, now_ms, recipient_code, note)));
   index_.PutSlot(recipient_code, pending->sequence, std::nullopt);
+  NoteFact(MessageFact::Event::kAcknowledged, state, now_ms);
   return AckOutcome::kAcknowledged;
 }
 
@@ -743,76 +781,7 @@ StatusOr<MessageSummary> RocksDbStore::Impl::ReadSummary(const rocksdb::ReadOpti
   if (!stored || !state) {
     return InternalError("queued message " + id.ToString() + " has no message or state record");
   }
-  MessageSummary summary;
-  summary.id = id;
-  summary.kind = stored->message().kind();
-  summary.state = state->state();
-  summary.sender_code = stored->message().sender_code();
-  summary.recipient_code = stored->message().recipient_code();
-  summary.information_type = stored->information_type();
-  summary.accepted_at_ms = ToMillis(stored->message().accepted_at());
-  summary.attempts = state->attempts();
-  return summary;
-}
-
-StatusOr<MessagePage> RocksDbStore::Impl::ListQueue(const ListQuery& query) const {
-  MEZHVED_RETURN_IF_ERROR(CheckOrganisationCode("recipient_code", query.recipient_code));
-  std::optional<uint64_t> after;
-  if (!query.page_token.empty()) {
-    after = keys::DecodePageToken(query.page_token);
-    if (!after) {
-      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
-    }
-  }
-  const uint32_t limit = std::clamp<uint32_t>(query.limit, 1, kMaxPageSize);
-  const ColumnFamily family =
-      query.view == QueueView::kDeadLetters ? ColumnFamily::kDeadLetters : ColumnFamily::kQueues;
-
-  const CommittedRead read(db_mutex_, db_);
-  if (read.closed()) {
-    return Status(ErrorCode::kUnavailable, "the store is closed");
-  }
-  const rocksdb::ReadOptions& read_options = read.options();
-  // Bounds keep the iterator inside this recipient's keys: '\0' ends the code, so the bound is code '\x01'.
-  const std::string lower = keys::QueuePrefix(query.recipient_code);
-  const std::string upper = keys::PrefixUpperBound(lower);
-  const rocksdb::Slice lower_slice(lower);
-  const rocksdb::Slice upper_slice(upper);
-  rocksdb::ReadOptions bounded = read_options;
-  bounded.iterate_lower_bound = &lower_slice;
-  bounded.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounded, Handle(family)));
-
-  const auto advance = [&] { query.newest_first ? it->Prev() : it->Next(); };
-  if (!after) {
-    query.newest_first ? it->SeekToLast() : it->SeekToFirst();
-  } else {
-    const std::string resume_key = keys::QueueKey(query.recipient_code, *after);
-    query.newest_first ? it->SeekForPrev(resume_key) : it->Seek(resume_key);
-    if (it->Valid() && it->key() == rocksdb::Slice(resume_key)) {
-      advance();  // the token names the last message already returned
-    }
-  }
-
-  MessagePage page;
-  uint64_t last_sequence = 0;
-  for (; it->Valid() && page.messages.size() < limit; advance()) {
-    const std::optional<keys::QueueKeyParts> key = keys::DecodeQueueKey(it->key().ToStringView());
-    const std::optional<MessageId> id = MessageId::FromBytes(it->value().ToStringView());
-    if (!key || !id) {
-      return InternalError(CorruptRecord(family));
-    }
-    STORE_ASSIGN_OR_RETURN(MessageSummary summary, ReadSummary(read_options, *id));
-    page.messages.push_back(std::move(summary));
-    last_sequence = key->sequence;
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb("listing the queue of " + query.recipient_code, it->status());
-  }
-  if (it->Valid()) {
-    page.next_page_token = keys::EncodePageToken(last_sequence);
-  }
-  return page;
+  return SummaryOf(id, *stored, *state);
 }
 
 StatusOr<bool> RocksDbStore::Impl::ApplyAnnotate(GroupBatch& batch, const MessageId& id, api::HistoryEvent event) {
@@ -920,42 +889,17 @@ StatusOr<bool> RocksDbStore::Impl::ApplyRecordRejection(GroupBatch& batch, const
 }
 
 StatusOr<RejectionPage> RocksDbStore::Impl::ListRejections(uint32_t limit, const std::string& page_token) const {
-  std::optional<std::string> before;
-  if (!page_token.empty()) {
-    before = keys::DecodeKeyToken(page_token);
-    if (!before) {
-      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
-    }
-  }
-  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
-  const CommittedRead read(db_mutex_, db_);
-  if (read.closed()) {
-    return Status(ErrorCode::kUnavailable, "the store is closed");
-  }
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(ColumnFamily::kRejections)));
-  if (before) {
-    it->SeekForPrev(*before);
-    if (it->Valid() && it->key() == rocksdb::Slice(*before)) {
-      it->Prev();  // the token names the last record already returned
-    }
-  } else {
-    it->SeekToLast();
-  }
   RejectionPage page;
-  std::string last_key;
-  for (; it->Valid() && page.rejections.size() < limit; it->Prev()) {
-    api::Rejection& rejection = page.rejections.emplace_back();
-    if (!rejection.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return InternalError(CorruptRecord(ColumnFamily::kRejections));
-    }
-    last_key = it->key().ToString();
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb("listing rejections", it->status());
-  }
-  if (it->Valid()) {
-    page.next_page_token = keys::EncodeKeyToken(last_key);
-  }
+  STORE_ASSIGN_OR_RETURN(
+      page.next_page_token,
+      ReadPageBackward(ColumnFamily::kRejections, page_token, keys::kRejectionKeySize, limit, "listing rejections",
+                       [&page](const rocksdb::ReadOptions&, rocksdb::Slice, rocksdb::Slice value) {
+                         api::Rejection& rejection = page.rejections.emplace_back();
+                         if (!rejection.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                           return InternalError(CorruptRecord(ColumnFamily::kRejections));
+                         }
+                         return Status::Ok();
+                       }));
   return page;
 }
 
@@ -985,6 +929,41 @@ StatusOr<std::string> RocksDbStore::Impl::ReadPageForward(ColumnFamily family, c
   }
   std::string last_key;
   for (uint32_t taken = 0; it->Valid() && taken < limit; it->Next(), ++taken) {
+    MEZHVED_RETURN_IF_ERROR(take(read.options(), it->key(), it->value()));
+    last_key = it->key().ToString();
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb(what, it->status());
+  }
+  return it->Valid() ? keys::EncodeKeyToken(last_key) : std::string();
+}
+
+StatusOr<std::string> RocksDbStore::Impl::ReadPageBackward(ColumnFamily family, const std::string& page_token,
+                                                           size_t key_size, uint32_t limit, std::string_view what,
+                                                           const PageEntry& take) const {
+  std::optional<std::string> before;
+  if (!page_token.empty()) {
+    before = keys::DecodeKeyToken(page_token, key_size);
+    if (!before) {
+      return Status(ErrorCode::kInvalidArgument, "malformed page_token");
+    }
+  }
+  limit = std::clamp<uint32_t>(limit, 1, kMaxPageSize);
+  const CommittedRead read(db_mutex_, db_);
+  if (read.closed()) {
+    return Status(ErrorCode::kUnavailable, "the store is closed");
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(read.options(), Handle(family)));
+  if (before) {
+    it->SeekForPrev(*before);
+    if (it->Valid() && it->key() == rocksdb::Slice(*before)) {
+      it->Prev();  // the token names the last entry already returned
+    }
+  } else {
+    it->SeekToLast();
+  }
+  std::string last_key;
+  for (uint32_t taken = 0; it->Valid() && taken < limit; it->Prev(), ++taken) {
     MEZHVED_RETURN_IF_ERROR(take(read.options(), it->key(), it->value()));
     last_key = it->key().ToString();
   }
@@ -1107,6 +1086,12 @@ void RocksDbStore::RecordRejection(api::Rejection rejection, Done<bool> done) {
                       std::move(done));
 }
 
+void RocksDbStore::RecordAudit(api::AuditEntry entry, Done<bool> done) {
+  impl_->Submit<bool>([impl = impl_.get(),
+                       entry = std::move(entry)](GroupBatch& batch) { return impl->ApplyRecordAudit(batch, entry); },
+                      std::move(done));
+}
+
 void RocksDbStore::FireDueTimers(UnixMillis now_ms, uint32_t max_timers, NoticeBuilder build, Done<TimerSweep> done) {
   impl_->Submit<TimerSweep>([impl = impl_.get(), now_ms, max_timers, build = std::move(build)](
                                 GroupBatch& batch) { return impl->ApplyFireTimers(batch, now_ms, max_timers, build); },
@@ -1135,9 +1120,15 @@ StatusOr<RejectionPage> RocksDbStore::ListRejections(uint32_t limit, const std::
   return impl_->ListRejections(limit, page_token);
 }
 
+StatusOr<AuditPage> RocksDbStore::ListAudit(uint32_t limit, const std::string& page_token) const {
+  return impl_->ListAudit(limit, page_token);
+}
+
 StatusOr<MessageRecord> RocksDbStore::Get(const MessageId& id) const { return impl_->Get(id); }
 
 std::vector<QueueStat> RocksDbStore::QueueStats() const { return impl_->QueueStats(); }
+void RocksDbStore::SetObserver(StoreObserver* observer) { impl_->SetObserver(observer); }
+Status RocksDbStore::Health() const { return impl_->Health(); }
 
 StatusOr<MessagePage> RocksDbStore::ListQueue(const ListQuery& query) const { return impl_->ListQueue(query); }
 

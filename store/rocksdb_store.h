@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/metrics.h"
 #include "common/status.h"
 #include "store/message_store.h"
 
@@ -23,6 +24,9 @@ namespace mezhved::store {
 struct RocksDbStoreOptions {
   std::string data_dir;                  // created if missing
   uint32_t max_batch_operations = 1000;  // most mutations in one group commit (at least 1)
+  // Where the store's own figures go (docs/MONITORING.md): the time of each synced write, RocksDB's write stalls,
+  // WAL syncs and sizes. Optional; it must outlive the store.
+  metrics::Registry* metrics = nullptr;
 };
 
 class RocksDbStore final : public MessageStore {
@@ -58,12 +62,17 @@ class RocksDbStore final : public MessageStore {
   void StopClock(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void Annotate(MessageId id, v1::HistoryEvent event, Done<bool> done) override;
   void RecordRejection(v1::Rejection rejection, Done<bool> done) override;
+  void RecordAudit(v1::AuditEntry entry, Done<bool> done) override;
   void RecordAgreements(std::vector<config::v1::Agreement> agreements, UnixMillis now_ms,
                         Done<AgreementSync> done) override;
   StatusOr<std::vector<AgreementVersion>> AgreementVersions(const std::string& agreement_id) const override;
 
+  void SetObserver(StoreObserver* observer) override;
+  Status Health() const override;
+
   StatusOr<MessageRecord> Get(const MessageId& id) const override;
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const override;
+  StatusOr<AuditPage> ListAudit(uint32_t limit, const std::string& page_token) const override;
   std::vector<QueueStat> QueueStats() const override;
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const override;
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const override;

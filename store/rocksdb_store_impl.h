@@ -1,6 +1,6 @@
 // Internal to store/: the pieces of the RocksDB store that its .cc files share (rocksdb_store.cc: opening,
-// the writer thread, delivery; rocksdb_deadlines.cc: deadline timers and the report index). Nothing outside store/
-// includes it.
+// the writer thread, delivery; rocksdb_deadlines.cc: deadline timers and the report index; rocksdb_queue_list.cc:
+// ListQueue and its filters; rocksdb_audit.cc: the operators' audit log). Nothing outside store/ includes it.
 #pragma once
 
 // First: message_store.h names mezhved::v1 as "v1" inside mezhved::store, which records.pb.h's
@@ -13,6 +13,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
 #include <rocksdb/snapshot.h>
+#include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/table_properties_collectors.h>
 #include <rocksdb/utilities/write_batch_with_index.h>
@@ -33,6 +34,7 @@
 #include <unordered_map>
 #include <utility>
 #include <vector>
+#include "common/metrics.h"
 #include "common/wire_names.h"
 #include "mezhved/store/v1/records.pb.h"
 #include "store/column_families.h"
@@ -83,6 +85,23 @@ inline UnixMillis ToMillis(const google::protobuf::Timestamp& timestamp) {
 
 inline std::string CorruptRecord(ColumnFamily family) {
   return "corrupt record in column family '" + std::string(ColumnFamilyName(family)) + "'";
+}
+
+// What the operator API shows of a message, from its two records.
+inline MessageSummary SummaryOf(const MessageId& id, const records::StoredMessage& stored,
+                                const records::StoredState& state) {
+  MessageSummary summary;
+  summary.id = id;
+  summary.kind = stored.message().kind();
+  summary.state = state.state();
+  summary.sender_code = stored.message().sender_code();
+  summary.recipient_code = stored.message().recipient_code();
+  summary.information_type = stored.information_type();
+  summary.accepted_at_ms = ToMillis(stored.message().accepted_at());
+  summary.attempts = state.attempts();
+  summary.answer_due_at_ms = state.due_at_ms();
+  summary.deadline_status = state.deadline_status();
+  return summary;
 }
 
 template <typename Record>
@@ -171,8 +190,11 @@ struct RecipientQueue {
   std::set<uint64_t> ready;                          // sequences not leased
   std::set<std::pair<UnixMillis, uint64_t>> leases;  // (lease_until_ms, sequence)
   uint64_t dead_letters = 0;
+  // Running answer clocks of messages addressed to this recipient, by status (QueueStat).
+  uint64_t due_soon = 0;
+  uint64_t overdue = 0;
 
-  bool Empty() const { return pending.empty() && dead_letters == 0; }
+  bool Empty() const { return pending.empty() && dead_letters == 0 && due_soon == 0 && overdue == 0; }
 };
 
 struct SlotRef {
@@ -251,6 +273,20 @@ class QueueIndex {
     AdjustDeadLetters(recipient_code, delta);
   }
 
+  void AddDeadlineCounts(const std::string& recipient_code, int64_t due_soon_delta, int64_t overdue_delta) {
+    Journal([this, recipient_code, due_soon_delta, overdue_delta] {
+      AdjustDeadlineCounts(recipient_code, -due_soon_delta, -overdue_delta);
+    });
+    AdjustDeadlineCounts(recipient_code, due_soon_delta, overdue_delta);
+  }
+
+  // A fact for the store's observer, reported after the commit (undone with its mutation).
+  void NoteFact(MessageFact fact) {
+    Journal([this] { facts_.pop_back(); });
+    facts_.push_back(std::move(fact));
+  }
+  std::vector<MessageFact> TakeFacts() { return std::exchange(facts_, {}); }
+
   // A mutation starts: journal its changes until it is kept or undone.
   void BeginMutation() {
     undo_.clear();
@@ -281,6 +317,8 @@ class QueueIndex {
     stat.pending = queue->pending.size();
     stat.leased = queue->leases.size();
     stat.dead_letters = queue->dead_letters;
+    stat.due_soon = queue->due_soon;
+    stat.overdue = queue->overdue;
     // Sequence order is acceptance order, and a requeued message keeps its sequence.
     stat.oldest_pending_accepted_ms = queue->pending.empty() ? 0 : queue->pending.begin()->second.accepted_ms;
     return stat;
@@ -325,6 +363,13 @@ class QueueIndex {
     ForgetIfEmpty(recipient_code, queue);
   }
 
+  void AdjustDeadlineCounts(const std::string& recipient_code, int64_t due_soon_delta, int64_t overdue_delta) {
+    RecipientQueue& queue = queues_[recipient_code];
+    queue.due_soon = static_cast<uint64_t>(static_cast<int64_t>(queue.due_soon) + due_soon_delta);
+    queue.overdue = static_cast<uint64_t>(static_cast<int64_t>(queue.overdue) + overdue_delta);
+    ForgetIfEmpty(recipient_code, queue);
+  }
+
   void ForgetIfEmpty(const std::string& recipient_code, const RecipientQueue& queue) {
     changed_.insert(recipient_code);
     if (queue.Empty()) {
@@ -339,6 +384,7 @@ class QueueIndex {
   bool journaling_ = false;
   std::vector<std::function<void()>> undo_;
   std::set<std::string> changed_;
+  std::vector<MessageFact> facts_;
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -544,6 +590,8 @@ class RocksDbStore::Impl {
 
   Status Open();
   void Close();
+  void SetObserver(StoreObserver* observer) { observer_.store(observer); }
+  Status Health() const;
   uint64_t CommittedBatches() const { return committed_batches_.load(); }
 
   template <typename T>
@@ -568,6 +616,9 @@ class RocksDbStore::Impl {
   StatusOr<MessagePage> ListQueue(const ListQuery& query) const;
   StatusOr<RejectionPage> ListRejections(uint32_t limit, const std::string& page_token) const;
   StatusOr<bool> ApplyRecordRejection(GroupBatch& batch, const api::Rejection& rejection);
+  // The audit log (rocksdb_audit.cc).
+  StatusOr<bool> ApplyRecordAudit(GroupBatch& batch, const api::AuditEntry& entry);
+  StatusOr<AuditPage> ListAudit(uint32_t limit, const std::string& page_token) const;
   StatusOr<bool> ApplyAnnotate(GroupBatch& batch, const MessageId& id, api::HistoryEvent event);
   StatusOr<AgreementSync> ApplyRecordAgreements(GroupBatch& batch, const std::vector<config::v1::Agreement>& agreements,
                                                 UnixMillis now_ms);
@@ -588,6 +639,11 @@ class RocksDbStore::Impl {
   Status LoadNextSequence();
   Status LoadPendingQueues();
   Status LoadDeadLetterCounts();
+  // Registers the store's figures with options_.metrics (rocksdb_metrics.cc).
+  void RegisterMetrics();
+  void WriteMetrics(metrics::TextWriter& writer) const;
+  // The due-soon and overdue counts per organisation, from the running clocks' timers and the overdue list.
+  Status LoadDeadlineCounts();
 
   // The writer thread.
   void RunWriter();
@@ -606,6 +662,11 @@ class RocksDbStore::Impl {
   Status ApplyClockChange(GroupBatch& batch, const MessageId& id, records::StoredState& state,
                           const RequestChange& change, api::HistoryEvent& event);
   Status DropTimers(GroupBatch& batch, const MessageId& id, const records::StoredState& state);
+  // Every change of a deadline status goes through here, so that the per-organisation counts follow it.
+  Status SetDeadlineStatus(GroupBatch& batch, const MessageId& id, records::StoredState& state,
+                           api::DeadlineStatus status);
+  // A fact about the message of `state` for the observer.
+  void NoteFact(MessageFact::Event event, const records::StoredState& state, UnixMillis at_ms, uint32_t attempt = 0);
   Status IndexRequest(GroupBatch& batch, const NewMessage& message, const MessageId& id);
   // Fires one timer; false when it was stale and sent nothing.
   StatusOr<bool> FireTimer(GroupBatch& batch, const keys::TimerKeyParts& timer, UnixMillis now_ms,
@@ -640,9 +701,18 @@ class RocksDbStore::Impl {
       std::function<Status(const rocksdb::ReadOptions& read_options, rocksdb::Slice key, rocksdb::Slice value)>;
   StatusOr<std::string> ReadPageForward(ColumnFamily family, const std::string& page_token, size_t key_size,
                                         uint32_t limit, std::string_view what, const PageEntry& take) const;
+  // The same in reverse key order: from the last entry, or before the key that `page_token` names (the newest first
+  // in the logs keyed by instant).
+  StatusOr<std::string> ReadPageBackward(ColumnFamily family, const std::string& page_token, size_t key_size,
+                                         uint32_t limit, std::string_view what, const PageEntry& take) const;
   StatusOr<std::vector<api::HistoryEvent>> ReadHistory(const rocksdb::ReadOptions& read_options,
                                                        const MessageId& id) const;
   StatusOr<MessageSummary> ReadSummary(const rocksdb::ReadOptions& read_options, const MessageId& id) const;
+  // ListQueue's filters on state and information type (rocksdb_queue_list.cc): the message's summary when it passes
+  // them, nullopt when it does not. Reads the state first, and the message only when it passes or when the state is
+  // too old to know the information type.
+  StatusOr<std::optional<MessageSummary>> ReadSummaryIfMatching(const rocksdb::ReadOptions& read_options,
+                                                                const ListQuery& query, const MessageId& id) const;
 
   rocksdb::ColumnFamilyHandle* Handle(ColumnFamily family) const { return handles_[ColumnFamilyIndex(family)]; }
 
@@ -655,7 +725,7 @@ class RocksDbStore::Impl {
   Handles extra_handles_;  // column families of a newer version, opened only because RocksDB requires it
 
   // Submitted mutations.
-  std::mutex queue_mutex_;
+  mutable std::mutex queue_mutex_;
   std::condition_variable queue_changed_;
   std::deque<std::unique_ptr<Mutation>> queue_;
   bool closing_ = false;
@@ -666,6 +736,12 @@ class RocksDbStore::Impl {
   std::atomic<uint64_t> committed_batches_{0};
 
   QueueIndex index_;  // writer thread only (and Open, before the thread starts)
+  std::atomic<StoreObserver*> observer_{nullptr};
+  // Metrics: the synced writes' durations, and RocksDB's own tickers (write stalls, WAL syncs and bytes), read by
+  // a collector that Close unregisters.
+  metrics::Histogram* commit_seconds_ = nullptr;
+  std::shared_ptr<rocksdb::Statistics> statistics_;
+  metrics::CollectorHandle metrics_collector_;
   // No timer fires before this instant: timers up to it have fired, and putting an earlier one lowers it. Seeks
   // for due timers start here, past the tombstones of the fired ones. Writer thread only.
   UnixMillis timer_floor_ms_ = 0;

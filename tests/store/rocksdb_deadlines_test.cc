@@ -215,7 +215,7 @@ TEST_CASE("a restart of a running clock replaces its timers", "[store]") {
   CHECK(MustFire(test, later.due_at_ms).fired == 1);
 }
 
-TEST_CASE("a due-soon warning that comes after the end sends nothing; the overdue one does", "[store]") {
+TEST_CASE("a due-soon warning that comes after the end sends nothing: the overdue one does", "[store]") {
   TestStore test;
   const MessageId id = test.MustAccept(RequestWithClock(kStart));
   const TimerSweep sweep = MustFire(test, kDue + kDay);  // the gateway was down over both instants
@@ -324,6 +324,56 @@ TEST_CASE("the requests index lists requests by receipt with their history", "[s
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].id == first);
   CHECK(CodeOf(test.store().VisitRequestsReceived(kStart, kStart - 1, collect)) == "INVALID_ARGUMENT");
+}
+
+std::pair<uint64_t, uint64_t> DeadlineCountsOf(TestStore& test, std::string_view organisation) {
+  const QueueStat stat = test.StatOf(organisation);
+  return {stat.due_soon, stat.overdue};
+}
+
+TEST_CASE("each organisation's due-soon and overdue counts follow its clocks, also after a reopen", "[store]") {
+  TestStore test;
+  const MessageId first = test.MustAccept(RequestWithClock(kStart));
+  const MessageId second = test.MustAccept(RequestWithClock(kStart + 1));
+  NewMessage other = RequestWithClock(kStart + 2, kDueSoon + kDay, kDue + kDay);
+  other.message.set_recipient_code(std::string(kOther));
+  const MessageId third = test.MustAccept(std::move(other));
+  using Counts = std::pair<uint64_t, uint64_t>;
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 0});
+
+  MustFire(test, kDueSoon);
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{2, 0});
+  CHECK(DeadlineCountsOf(test, kRequester) == Counts{0, 0});  // the requester is not the late party
+  test.Reopen();
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{2, 0});
+
+  MustFire(test, kDue);  // both past their end: overdue; the third is due soon now
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 2});
+  CHECK(DeadlineCountsOf(test, kOther) == Counts{1, 0});
+  test.Reopen();
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 2});
+  CHECK(DeadlineCountsOf(test, kOther) == Counts{1, 0});
+
+  // A late answer stops a clock; a restart makes a clock run again from the start.
+  test.MustLease(kAddressee, LeaseAt(kDue + 10));
+  REQUIRE(test.AcceptResponse(MakeResponse(first, kAddressee, kRequester, kDue + 20), first,
+                              Answer(api::MESSAGE_STATE_ANSWERED, ClockChange::kStop))
+              .ok());
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 1});
+  REQUIRE(test.AcceptResponse(MakeResponse(second, kAddressee, kRequester, kDue + 30), second,
+                              Answer(api::MESSAGE_STATE_IN_PROGRESS, ClockChange::kRestart,
+                                     AnswerTimers{kDue + 9 * kDay, kDue + 10 * kDay}))
+              .ok());
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 0});
+  // A response that failed its transition changes nothing.
+  const auto refused = test.AcceptResponse(
+      MakeResponse(third, kOther, kRequester, kDue + 40), third,
+      [](const RequestView&) -> StatusOr<RequestChange> { return Status(ErrorCode::kRequestClosed, "closed"); });
+  CHECK_FALSE(refused.ok());
+  CHECK(DeadlineCountsOf(test, kOther) == Counts{1, 0});
+  test.Reopen();
+  CHECK(DeadlineCountsOf(test, kAddressee) == Counts{0, 0});
+  CHECK(DeadlineCountsOf(test, kOther) == Counts{1, 0});
 }
 
 }  // namespace

@@ -991,5 +991,87 @@ TEST_CASE("agreements are kept with every version, change and withdrawal", "[sto
   CHECK(test.store().AgreementVersions("AGR-9")->empty());
 }
 
+// Records what the store reports, for the core's metrics.
+class RecordingObserver final : public StoreObserver {
+ public:
+  void OnCommitted(const std::vector<MessageFact>& facts) override {
+    std::lock_guard lock(mutex_);
+    facts_.insert(facts_.end(), facts.begin(), facts.end());
+  }
+  std::vector<MessageFact> Take() {
+    std::lock_guard lock(mutex_);
+    return std::exchange(facts_, {});
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<MessageFact> facts_;
+};
+
+TEST_CASE("the observer hears of every delivery, ack and dead letter once it is durable", "[store]") {
+  TestStore test;
+  RecordingObserver observer;
+  test.store().SetObserver(&observer);
+  const MessageId kept = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
+  const MessageId dropped = test.MustAccept(MakeRequest(kRequester, kOther, kStart + 1));
+  CHECK(observer.Take().empty());  // acceptance is the core's own fact
+
+  REQUIRE(test.MustLease(kAddressee, LeaseAt(kStart + 100, 10, 5, 1000)).size() == 1);
+  REQUIRE(test.MustLease(kAddressee, LeaseAt(kStart + 1200, 10, 5, 1000)).size() == 1);  // the lease ended
+  std::vector<MessageFact> facts = observer.Take();
+  REQUIRE(facts.size() == 2);
+  CHECK(facts[0].event == MessageFact::Event::kDelivered);
+  CHECK(facts[0].attempt == 1);
+  CHECK(facts[0].recipient_code == kAddressee);
+  CHECK(facts[0].kind == api::MESSAGE_KIND_REQUEST);
+  CHECK(facts[0].information_type_id == "zags.civil-status-record");
+  CHECK(facts[0].accepted_at_ms == kStart);
+  CHECK(facts[0].at_ms == kStart + 100);
+  CHECK(facts[1].attempt == 2);
+
+  CHECK(test.AckOne(kAddressee, kept, kStart + 1300) == AckOutcome::kAcknowledged);
+  CHECK(test.AckOne(kAddressee, kept, kStart + 1400) == AckOutcome::kAlreadyAcknowledged);
+  facts = observer.Take();
+  REQUIRE(facts.size() == 1);
+  CHECK(facts[0].event == MessageFact::Event::kAcknowledged);
+  CHECK(facts[0].at_ms == kStart + 1300);
+
+  REQUIRE(test.MustLease(kOther, LeaseAt(kStart + 100, 10, 1, 1000)).size() == 1);
+  CHECK(test.MustSweep(kStart + 2000, 1).dead_lettered == 1);
+  facts = observer.Take();
+  REQUIRE(facts.size() == 2);
+  CHECK(facts[1].event == MessageFact::Event::kDeadLettered);
+  CHECK(facts[1].recipient_code == kOther);
+  (void)dropped;
+
+  // A request answered while still queued leaves its queue as received.
+  const MessageId answered = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart + 3000));
+  REQUIRE(test.MustLease(kAddressee, LeaseAt(kStart + 3100)).size() == 1);
+  observer.Take();
+  REQUIRE(test.AcceptResponse(MakeResponse(answered, kAddressee, kRequester, kStart + 3200), answered,
+                              MoveTo(api::MESSAGE_STATE_ANSWERED))
+              .ok());
+  facts = observer.Take();
+  REQUIRE(facts.size() == 1);
+  CHECK(facts[0].event == MessageFact::Event::kAcknowledged);
+  CHECK(facts[0].recipient_code == kAddressee);
+
+  // A mutation that fails reports nothing.
+  CHECK_FALSE(test.AcceptResponse(MakeResponse(answered, kAddressee, kRequester, kStart + 3300), answered,
+                                  [](const RequestView&) -> StatusOr<RequestChange> {
+                                    return Status(ErrorCode::kRequestClosed, "closed");
+                                  })
+                  .ok());
+  CHECK(observer.Take().empty());
+  test.store().SetObserver(nullptr);
+}
+
+TEST_CASE("the store is healthy while open and says why not once closed", "[store]") {
+  TestStore test;
+  CHECK(test.store().Health().ok());
+  test.store().Close();
+  CHECK(test.store().Health().code() == ErrorCode::kUnavailable);
+}
+
 }  // namespace
 }  // namespace mezhved::store
