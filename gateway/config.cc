@@ -190,6 +190,12 @@ void ResolveRelativePaths(const fs::path& base_dir, GatewayConfig* config) {
   if (config->soap_api().has_listener()) {
     ResolveTlsPaths(base_dir, config->mutable_soap_api()->mutable_listener());
   }
+  if (config->operator_console().has_listener()) {
+    ResolveTlsPaths(base_dir, config->mutable_operator_console()->mutable_listener());
+    if (!config->operator_console().assets_dir().empty()) {
+      ResolveAgainst(base_dir, config->mutable_operator_console()->mutable_assets_dir());
+    }
+  }
   ResolveAgainst(base_dir, config->mutable_information_types_catalog());
   if (config->has_seal()) {
     config::v1::SealConfig* seal = config->mutable_seal();
@@ -265,6 +271,13 @@ constexpr NumericSetting kNumericSettings[] = {
     MEZHVED_NUMERIC_SETTING(soap_api, write_timeout_ms,         30000,   100,  600000),
     MEZHVED_NUMERIC_SETTING(soap_api, max_requests_per_connection, 10000, 1,   1000000),
     MEZHVED_NUMERIC_SETTING(soap_api, max_calls_per_organisation, 256,   1,    10000),
+    MEZHVED_NUMERIC_SETTING(operator_console, threads,          2,       1,    16),
+    MEZHVED_NUMERIC_SETTING(operator_console, max_connections,  200,     1,    10000),
+    MEZHVED_NUMERIC_SETTING(operator_console, read_timeout_ms,  30000,   100,  600000),
+    MEZHVED_NUMERIC_SETTING(operator_console, write_timeout_ms, 30000,   100,  600000),
+    MEZHVED_NUMERIC_SETTING(operator_console, session_idle_minutes, 30,  1,    1440),
+    MEZHVED_NUMERIC_SETTING(operator_console, max_failed_sign_ins, 5,    1,    100),
+    MEZHVED_NUMERIC_SETTING(operator_console, lockout_minutes,  15,      1,    1440),
 };
 // clang-format on
 
@@ -497,6 +510,9 @@ void CheckListeners(const GatewayConfig& config, Violations* violations) {
   if (config.soap_api().has_listener()) {
     CheckListener("soap_api.listener", config.soap_api().listener(), violations);
   }
+  if (config.operator_console().has_listener()) {
+    CheckListener("operator_console.listener", config.operator_console().listener(), violations);
+  }
   // The WSDL names this address in an attribute: a plain absolute http(s) URL, nothing to escape.
   const std::string& url = config.soap_api().public_url();
   const bool plain = std::all_of(url.begin(), url.end(), [](unsigned char c) {
@@ -518,19 +534,21 @@ bool SameAddress(const std::string& first, const std::string& second) {
 
 // No two APIs share an address (port 0 picks a free port, so it never collides).
 void CheckListenersDistinct(const GatewayConfig& config, Violations* violations) {
-  if (SameAddress(config.agency_api().address(), config.operator_api().address())) {
-    violations->Add("operator_api.address", kDuplicate,
-                    "must differ from agency_api.address " + config.agency_api().address());
+  std::vector<std::pair<std::string, const std::string*>> listeners = {
+      {"agency_api.address", &config.agency_api().address()},
+      {"operator_api.address", &config.operator_api().address()}};
+  if (config.soap_api().has_listener()) {
+    listeners.emplace_back("soap_api.listener.address", &config.soap_api().listener().address());
   }
-  if (!config.soap_api().has_listener()) {
-    return;
+  if (config.operator_console().has_listener()) {
+    listeners.emplace_back("operator_console.listener.address", &config.operator_console().listener().address());
   }
-  const std::string& soap = config.soap_api().listener().address();
-  for (const auto& [name, address] : {std::pair{"agency_api.address", &config.agency_api().address()},
-                                      std::pair{"operator_api.address", &config.operator_api().address()}}) {
-    if (SameAddress(soap, *address)) {
-      violations->Add("soap_api.listener.address", kDuplicate,
-                      std::string("must differ from ") + name + " " + *address);
+  for (size_t later = 1; later < listeners.size(); ++later) {
+    for (size_t earlier = 0; earlier < later; ++earlier) {
+      if (SameAddress(*listeners[later].second, *listeners[earlier].second)) {
+        violations->Add(listeners[later].first, kDuplicate,
+                        "must differ from " + listeners[earlier].first + " " + *listeners[earlier].second);
+      }
     }
   }
 }
@@ -750,6 +768,16 @@ void CheckOperators(const GatewayConfig& config, Violations* violations) {
       violations->Add(path, kMalformed, "\"" + name + "\" must be 1..64 characters of A-Z a-z 0-9 . _ -");
     } else if (auto [it, inserted] = first_use.emplace(name, i); !inserted) {
       violations->Add(path, kDuplicate, "\"" + name + "\" is already operators[" + std::to_string(it->second) + "]");
+    }
+    // Only the memory-hard hash the console verifies; a plain or weaker hash in a config file is a leak waiting.
+    const std::string& hash = config.operators(i).password_hash();
+    if (!hash.empty() && hash.rfind("$argon2id$", 0) != 0) {
+      violations->Add(Indexed("", "operators", i) + ".password_hash", kMalformed,
+                      "an Argon2id hash as `mezhvedctl hash-password` prints it ($argon2id$v=19$m=...)");
+    }
+    if (!config::v1::OperatorRole_IsValid(config.operators(i).role()) ||
+        config.operators(i).role() == config::v1::OPERATOR_ROLE_LOOPBACK) {
+      violations->Add(Indexed("", "operators", i) + ".role", kMalformed, "an OperatorRole");
     }
   }
 }

@@ -4,7 +4,7 @@
 //   StatusOr<GatewayConfig> config = ReadConfigFile(path);  // syntax, unknown fields, relative paths
 //   ApplyDefaults(&*config);                                  // zero/empty fields get their documented default
 //   Status valid = ValidateConfig(*config);                   // every rule, every failing field at once
-//   spdlog::info("effective configuration:\n{}", DescribeConfig(*config));
+//   log::Info("daemon", "daemon.starting").Msg("effective configuration:\n{}", DescribeConfig(*config));
 //
 // LoadConfig does the first three. Every error is ErrorCode::kConfigInvalid.
 #pragma once

@@ -4,7 +4,6 @@
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
 #include <openssl/evp.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,8 +11,10 @@
 #include <map>
 #include <thread>
 
+#include "common/log.h"
 #include "envelope/xml_form.h"
 #include "gateway/lifecycle.h"
+#include "gateway/personal_data.h"
 #include "gateway/receive_filter.h"
 #include "gateway/reports.h"
 
@@ -200,27 +201,38 @@ struct Gateway::Waiter {
   bool Cancelled() const { return cancelled && cancelled(); }
 };
 
-Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock)
+Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock,
+                 metrics::Registry* registry)
     : settings_(settings),
       rules_(std::move(rules)),
       participants_(*rules_.participants),
       deadlines_(rules_, settings_.deadlines),
       store_(store),
       clock_(clock),
-      sealing_(std::make_shared<const Sealing>(Sealing{rules_.sealer, rules_.seal_verifier})) {}
+      sealing_(std::make_shared<const Sealing>(Sealing{rules_.sealer, rules_.seal_verifier})) {
+  metrics::Registry& figures = registry != nullptr ? *registry : own_registry_;
+  metrics_ = std::make_unique<GatewayMetrics>(figures, participants_, *rules_.information_types);
+  queue_metrics_ = figures.AddCollector([this](metrics::TextWriter& writer) { WriteQueueMetrics(writer); });
+  store_.SetObserver(metrics_.get());
+}
 
 void Gateway::ReplaceSealing(std::shared_ptr<const seal::Sealer> sealer,
                              std::shared_ptr<const seal::SignatureVerifier> verifier) {
   sealing_.store(std::make_shared<const Sealing>(Sealing{std::move(sealer), std::move(verifier)}));
 }
 
-Gateway::~Gateway() { BeginShutdown(); }
+Gateway::~Gateway() {
+  BeginShutdown();
+  queue_metrics_.Reset();
+  store_.SetObserver(nullptr);
+}
 
 void Gateway::SendRequest(const std::string& caller, const std::string& idempotency_key, v1::RequestEnvelope request,
                           Done<v1::SendResult> done) {
   if (shutting_down_) {
     return done(Stopping());
   }
+  const auto checks_started = std::chrono::steady_clock::now();
   done = RecordingRejections(caller, idempotency_key, RequestContext("SendRequest", request), std::move(done));
   if (!request.requester_code().empty() && request.requester_code() != caller) {
     return done(SenderMismatch("request.requester_code", request.requester_code(), caller));
@@ -232,7 +244,7 @@ void Gateway::SendRequest(const std::string& caller, const std::string& idempote
   }
   store::NewMessage message;
   message.idempotency_key = idempotency_key;
-  CheckAndQueueRequest(std::move(message), std::move(request), clock_.NowMs(), std::move(done));
+  CheckAndQueueRequest(std::move(message), std::move(request), clock_.NowMs(), checks_started, std::move(done));
 }
 
 v1::Rejection Gateway::RequestContext(const char* operation, const v1::RequestEnvelope& request) {
@@ -244,7 +256,7 @@ v1::Rejection Gateway::RequestContext(const char* operation, const v1::RequestEn
 }
 
 void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
-                                   Done<v1::SendResult> done) {
+                                   std::chrono::steady_clock::time_point checks_started, Done<v1::SendResult> done) {
   const std::string requester = request.requester_code();
   StatusOr<const config::v1::Agreement*> agreement =
       rules_.agreements->Authorize(requester, request.addressee_code(), request.information_type().id(),
@@ -273,7 +285,7 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
 
   v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_REQUEST, requester, request.addressee_code());
   *envelope.mutable_request() = std::move(request);
-  Accept(std::move(message), std::move(done));
+  Accept(std::move(message), checks_started, std::move(done));
 }
 
 Status Gateway::SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
@@ -297,6 +309,7 @@ void Gateway::RegisterPaperRequest(const std::string& operator_name, const v1::R
   if (shutting_down_) {
     return done(Stopping());
   }
+  const auto checks_started = std::chrono::steady_clock::now();
   const std::string actor = OperatorActor(operator_name);
   done = RecordingRejections(actor, call.idempotency_key(), RequestContext("RegisterPaperRequest", call.request()),
                              std::move(done));
@@ -328,7 +341,7 @@ void Gateway::RegisterPaperRequest(const std::string& operator_name, const v1::R
   message.message.set_channel(call.channel());
   *message.message.mutable_received_at() = call.received_at();
   message.message.set_registered_by(actor);
-  CheckAndQueueRequest(std::move(message), call.request(), received_ms, std::move(done));
+  CheckAndQueueRequest(std::move(message), call.request(), received_ms, checks_started, std::move(done));
 }
 
 void Gateway::RecordOriginalReceived(const std::string& operator_name, const v1::RecordOriginalReceivedRequest& call,
@@ -418,6 +431,7 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
   if (shutting_down_) {
     return done(Stopping());
   }
+  const auto checks_started = std::chrono::steady_clock::now();
   v1::Rejection context;
   context.set_operation("SendResponse");
   context.set_request_id(response.request_id().substr(0, 64));
@@ -468,10 +482,12 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
     message.timers = **copy;
     *envelope.mutable_citizen_copy_due_at() = TimeUtil::MillisecondsToTimestamp((*copy)->due_at_ms);
   }
+  metrics_->validation_seconds().ObserveSince(checks_started);
 
   if (Status sealed = SealMessage(envelope); !sealed.ok()) {
     return done(Status(ErrorCode::kInternal, sealed.message()));
   }
+  store::Done<store::AcceptOutcome> accepted = OnAccepted(message, std::move(done));
   store_.AcceptResponse(
       std::move(message), request_id,
       [this, caller, outcome](const store::RequestView& view) -> StatusOr<store::RequestChange> {
@@ -479,7 +495,7 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
         MEZHVED_RETURN_IF_ERROR(next.status());
         return store::RequestChange{*next, deadlines_.OnResponse(view.agreement_id, outcome), {}};
       },
-      OnAccepted(requester, std::move(done)));
+      std::move(accepted));
 }
 
 Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, const std::string& idempotency_key,
@@ -493,6 +509,7 @@ Done<v1::SendResult> Gateway::RecordingRejections(const std::string& caller, con
       return done(std::move(result));
     }
     const Status refusal = result.status();
+    metrics_->Refused(refusal.code(), context.information_type().id(), context.organisation_code());
     *context.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
     context.set_error_code(std::string(ErrorCodeName(refusal.code())));
     context.set_message(refusal.message());
@@ -552,6 +569,7 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
   if (shutting_down_) {
     return done(Stopping());
   }
+  const auto checks_started = std::chrono::steady_clock::now();
   v1::Rejection context;
   context.set_operation("SendSupplement");
   context.set_request_id(supplement.request_id().substr(0, 64));
@@ -595,10 +613,12 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
   v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_SUPPLEMENT, caller, addressee);
   *envelope.mutable_supplement() = std::move(supplement);
   const UnixMillis received_ms = TimeUtil::TimestampToMilliseconds(envelope.accepted_at());
+  metrics_->validation_seconds().ObserveSince(checks_started);
 
   if (Status sealed = SealMessage(envelope); !sealed.ok()) {
     return done(Status(ErrorCode::kInternal, sealed.message()));
   }
+  store::Done<store::AcceptOutcome> accepted = OnAccepted(message, std::move(done));
   store_.AcceptResponse(
       std::move(message), request_id,
       [this, caller, received_ms](const store::RequestView& view) -> StatusOr<store::RequestChange> {
@@ -609,7 +629,7 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
         change->state = *next;
         return change;
       },
-      OnAccepted(addressee, std::move(done)));
+      std::move(accepted));
 }
 
 v1::Message& Gateway::Stamp(store::NewMessage& message, v1::MessageKind kind, const std::string& sender,
@@ -634,9 +654,11 @@ Status Gateway::SealMessage(v1::Message& message) const {
   if (sealing->sealer == nullptr) {
     return Status::Ok();
   }
+  const auto started = std::chrono::steady_clock::now();
   StatusOr<std::string> xml = envelope::ToXml(message);
   MEZHVED_RETURN_IF_ERROR(xml.status().Prefixed("the XML form of message " + message.message_id()));
   StatusOr<std::string> sealed = sealing->sealer->Seal(*xml);
+  metrics_->sealing_seconds().ObserveSince(started);
   MEZHVED_RETURN_IF_ERROR(sealed.status().Prefixed("sealing message " + message.message_id()));
   message.set_sealed_xml(std::move(*sealed));
   return Status::Ok();
@@ -684,7 +706,10 @@ StatusOr<std::string> Gateway::CheckPayloadSignature(const std::string& payload,
                   {{field, "CERTIFICATE_UNTRUSTED", "no CA is configured for senders' signatures"}});
   }
   StatusOr<seal::VerifiedSignature> verified = rules_.sender_verifier->Verify(payload, at, field);
-  MEZHVED_RETURN_IF_ERROR(verified.status());
+  if (!verified.ok()) {
+    metrics_->SignatureFailed(SignatureCheck::kPayload);
+    return verified.status();
+  }
   v1::SignerInfo& signer = *message.mutable_payload_signer();
   signer.set_subject(verified->subject);
   signer.set_certificate_sha256(verified->certificate_sha256);
@@ -710,6 +735,7 @@ v1::SealCheck Gateway::CheckSeal(const v1::Message& stored) const {
   StatusOr<seal::VerifiedSignature> verified = sealing->verifier->Verify(
       stored.sealed_xml(), TimeUtil::TimestampToMilliseconds(stored.accepted_at()), "sealed_xml");
   if (!verified.ok()) {
+    metrics_->SignatureFailed(SignatureCheck::kSeal);
     check.set_verdict(v1::SEAL_VERDICT_SIGNATURE_FAILED);
     check.set_error_code(std::string(ErrorCodeName(verified.status().code())));
     check.set_detail(verified.status().message());
@@ -725,6 +751,7 @@ v1::SealCheck Gateway::CheckSeal(const v1::Message& stored) const {
   StatusOr<std::string> form = envelope::ToXml(unsealed);
   const size_t end = form.ok() ? form->rfind("</m:Message>") : std::string::npos;
   if (end == std::string::npos || stored.sealed_xml().compare(0, end, *form, 0, end) != 0) {
+    metrics_->SignatureFailed(SignatureCheck::kSeal);
     check.set_verdict(v1::SEAL_VERDICT_CONTENT_MISMATCH);
     check.set_detail("the stored message differs from the one that was sealed");
     return check;
@@ -763,20 +790,27 @@ StatusOr<v1::ScrubSealsResponse> Gateway::ScrubSeals(const v1::ScrubSealsRequest
   return response;
 }
 
-void Gateway::Accept(store::NewMessage message, Done<v1::SendResult> done) {
+void Gateway::Accept(store::NewMessage message, std::chrono::steady_clock::time_point checks_started,
+                     Done<v1::SendResult> done) {
+  metrics_->validation_seconds().ObserveSince(checks_started);
   if (Status sealed = SealMessage(message.message); !sealed.ok()) {
     return done(Status(ErrorCode::kInternal, sealed.message()));  // the door checked the message: a bug
   }
-  std::string recipient = message.message.recipient_code();
-  store_.Accept(std::move(message), OnAccepted(std::move(recipient), std::move(done)));
+  store::Done<store::AcceptOutcome> accepted = OnAccepted(message, std::move(done));
+  store_.Accept(std::move(message), std::move(accepted));
 }
 
-store::Done<store::AcceptOutcome> Gateway::OnAccepted(std::string recipient, Done<v1::SendResult> done) {
-  return [this, recipient = std::move(recipient), done = std::move(done)](StatusOr<store::AcceptOutcome> accepted) {
+store::Done<store::AcceptOutcome> Gateway::OnAccepted(const store::NewMessage& message, Done<v1::SendResult> done) {
+  return [this, recipient = message.message.recipient_code(), sender = message.message.sender_code(),
+          kind = message.message.kind(), type = message.information_type.id(),
+          store_started = std::chrono::steady_clock::now(),
+          done = std::move(done)](StatusOr<store::AcceptOutcome> accepted) {
     if (!accepted.ok()) {
       return done(accepted.status());
     }
+    metrics_->store_write_seconds().ObserveSince(store_started);
     if (!accepted->duplicate) {
+      metrics_->Accepted(kind, type, sender);
       WakeWaiters(recipient);  // a long poll of the recipient may be waiting for exactly this message
     }
     v1::SendResult result;
@@ -942,6 +976,9 @@ v1::QueueSummary Gateway::SummaryOf(const std::string& recipient_code, const sto
   if (const Organisation* org = participants_.FindOrganisation(recipient_code)) {
     queue.set_recipient_name(org->name);
     queue.set_agency_code(org->agency_code);
+    if (const Agency* agency = participants_.FindAgency(org->agency_code)) {
+      queue.set_agency_name(agency->name);
+    }
   }
   queue.set_pending(stat.pending);
   queue.set_leased(stat.leased);
@@ -949,7 +986,49 @@ v1::QueueSummary Gateway::SummaryOf(const std::string& recipient_code, const sto
   if (stat.oldest_pending_accepted_ms > 0) {
     *queue.mutable_oldest_pending_accepted_at() = TimeUtil::MillisecondsToTimestamp(stat.oldest_pending_accepted_ms);
   }
+  queue.set_due_soon(stat.due_soon);
+  queue.set_overdue(stat.overdue);
   return queue;
+}
+
+void Gateway::WriteQueueMetrics(metrics::TextWriter& writer) const {
+  const v1::ListQueuesResponse queues = ListQueues();
+  const UnixMillis now = clock_.NowMs();
+  struct Gauge {
+    const char* name;
+    const char* help;
+    std::function<double(const v1::QueueSummary&)> value;
+  };
+  const Gauge gauges[] = {
+      {"mezhved_queue_pending_messages", "Messages accepted for the organisation and not yet acknowledged.",
+       [](const v1::QueueSummary& q) { return static_cast<double>(q.pending()); }},
+      {"mezhved_queue_leased_messages", "Of them, messages delivered and under lease.",
+       [](const v1::QueueSummary& q) { return static_cast<double>(q.leased()); }},
+      {"mezhved_queue_dead_letter_messages", "Dead-lettered messages for the organisation, waiting for an operator.",
+       [](const v1::QueueSummary& q) { return static_cast<double>(q.dead_letters()); }},
+      {"mezhved_queue_oldest_pending_age_seconds",
+       "Age of the oldest message not yet acknowledged by the organisation; 0 when none.",
+       [now](const v1::QueueSummary& q) {
+         return q.has_oldest_pending_accepted_at()
+                    ? std::max<double>(0, static_cast<double>(
+                                              now - TimeUtil::TimestampToMilliseconds(q.oldest_pending_accepted_at())) /
+                                              1000.0)
+                    : 0.0;
+       }},
+      {"mezhved_requests_due_soon",
+       "Messages to the organisation whose answer deadline is near (the due-soon notice went out), unanswered.",
+       [](const v1::QueueSummary& q) { return static_cast<double>(q.due_soon()); }},
+      {"mezhved_requests_overdue",
+       "Messages to the organisation past their answer deadline with the clock running: the organisation is late.",
+       [](const v1::QueueSummary& q) { return static_cast<double>(q.overdue()); }},
+  };
+  for (const Gauge& gauge : gauges) {
+    writer.Family(gauge.name, gauge.help, "gauge");
+    for (const v1::QueueSummary& queue : queues.queues()) {
+      const std::string agency = queue.agency_code().empty() ? "other" : queue.agency_code();
+      writer.Sample(gauge.name, {{"organisation", queue.recipient_code()}, {"agency", agency}}, gauge.value(queue));
+    }
+  }
 }
 
 Status Gateway::CheckCallerSignature(const std::string& caller, std::string_view signed_block,
@@ -962,9 +1041,13 @@ Status Gateway::CheckCallerSignature(const std::string& caller, std::string_view
   }
   StatusOr<seal::VerifiedSignature> verified =
       rules_.sender_verifier->VerifyReferenced(signed_block, id, clock_.NowMs(), kField);
-  MEZHVED_RETURN_IF_ERROR(verified.status());
+  if (!verified.ok()) {
+    metrics_->SignatureFailed(SignatureCheck::kCaller);
+    return verified.status();
+  }
   const Organisation* owner = participants_.FindByCertificate(verified->common_name, verified->certificate_sha256);
   if (owner == nullptr || owner->code != caller) {
+    metrics_->SignatureFailed(SignatureCheck::kCaller);
     const std::string why = "the signing certificate (" + verified->subject + ") is not one of " + caller +
                             "'s information systems in the registry";
     return {ErrorCode::kSenderMismatch, std::string(kField) + ": " + why, {{kField, "SENDER_MISMATCH", why}}};
@@ -998,6 +1081,31 @@ StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesR
   if (!HasQueue(request.recipient_code())) {
     return Status(ErrorCode::kNotFound, "no organisation '" + request.recipient_code() + "' has a queue");
   }
+  // The filters. Stored acceptance times are whole milliseconds: a bound between two rounds up to the next one.
+  Violations violations;
+  if (!v1::MessageState_IsValid(request.state())) {
+    violations.Add("state", kViolationMalformed, "not a known MessageState");
+  }
+  const auto bound_ms = [&violations](const std::string& path, bool present, const google::protobuf::Timestamp& at) {
+    if (!present) {
+      return UnixMillis{0};
+    }
+    if (at.seconds() < 0 || at.seconds() > TimeUtil::kTimestampMaxSeconds || at.nanos() < 0 ||
+        at.nanos() > 999'999'999) {
+      violations.Add(path, kViolationInvalidDate, "not an instant from 1970 on");
+      return UnixMillis{0};
+    }
+    return TimeUtil::TimestampToMilliseconds(at) + (at.nanos() % 1'000'000 != 0 ? 1 : 0);
+  };
+  const UnixMillis from_ms = bound_ms("accepted_from", request.has_accepted_from(), request.accepted_from());
+  const UnixMillis to_ms = bound_ms("accepted_to", request.has_accepted_to(), request.accepted_to());
+  if (request.has_accepted_to() && to_ms < from_ms) {
+    violations.Add("accepted_to", kViolationDateOrder, "before accepted_from");
+  }
+  if (!violations.empty()) {
+    const FieldError& first = violations.errors().front();  // a call's parameters, not a message: INVALID_ARGUMENT
+    return Status(ErrorCode::kInvalidArgument, first.path + ": " + first.description, violations.errors());
+  }
   store::ListQuery query;
   query.recipient_code = request.recipient_code();
   query.view =
@@ -1005,6 +1113,13 @@ StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesR
   query.limit = request.page_size() == 0 ? 50 : std::min<uint32_t>(request.page_size(), 1000);
   query.newest_first = request.newest_first();
   query.page_token = request.page_token();
+  if (request.state() != v1::MESSAGE_STATE_UNSPECIFIED) {
+    query.state = request.state();
+  }
+  query.information_type_id = request.information_type_id();
+  query.accepted_from_ms = from_ms;
+  query.accepted_to_ms = to_ms;
+  query.max_examined = 10 * query.limit;  // a selective filter gives short pages, never a slow one
   StatusOr<store::MessagePage> page = store_.ListQueue(query);
   MEZHVED_RETURN_IF_ERROR(page.status());
   v1::ListMessagesResponse response;
@@ -1017,6 +1132,11 @@ StatusOr<v1::ListMessagesResponse> Gateway::ListMessages(const v1::ListMessagesR
     *item->mutable_information_type() = summary.information_type;
     *item->mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(summary.accepted_at_ms);
     item->set_delivery_attempts(summary.attempts);
+    if (summary.answer_due_at_ms != 0) {
+      *item->mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(summary.answer_due_at_ms);
+    }
+    item->set_deadline_status(summary.deadline_status);
+    item->set_recipient_code(summary.recipient_code);
   }
   response.set_next_page_token(page->next_page_token);
   return response;
@@ -1028,6 +1148,83 @@ StatusOr<v1::MessageStatus> Gateway::InspectMessage(const std::string& message_i
   StatusOr<store::MessageRecord> record = store_.Get(*id);
   MEZHVED_RETURN_IF_ERROR(record.status());
   return ToStatusView(*record);
+}
+
+StatusOr<v1::MessageView> Gateway::ViewMessage(const std::string& message_id) const {
+  StatusOr<MessageId> id = ParseId(message_id, "message_id");
+  MEZHVED_RETURN_IF_ERROR(id.status());
+  StatusOr<store::MessageRecord> record = store_.Get(*id);
+  MEZHVED_RETURN_IF_ERROR(record.status());
+  return ViewOf(*record, /*masked=*/true);
+}
+
+void Gateway::RevealMessage(const std::string& operator_name, const std::string& message_id,
+                            Done<v1::MessageView> done) {
+  StatusOr<MessageId> id = ParseId(message_id, "message_id");
+  if (!id.ok()) {
+    return done(id.status());
+  }
+  v1::HistoryEvent event;
+  *event.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
+  event.set_actor(OperatorActor(operator_name));
+  event.set_note("personal data shown to the operator");
+  // Recorded before it is shown: a reveal that cannot be recorded does not happen.
+  store_.Annotate(*id, std::move(event), [this, id = *id, done = std::move(done)](const StatusOr<bool>& recorded) {
+    if (!recorded.ok()) {
+      return done(recorded.status());
+    }
+    StatusOr<store::MessageRecord> record = store_.Get(id);
+    if (!record.ok()) {
+      return done(record.status());
+    }
+    done(ViewOf(*record, /*masked=*/false));
+  });
+}
+
+void Gateway::RecordOperatorAction(v1::AuditEntry entry, Done<bool> done) {
+  if (!entry.has_at()) {
+    *entry.mutable_at() = TimeUtil::MillisecondsToTimestamp(clock_.NowMs());
+  }
+  store_.RecordAudit(std::move(entry), std::move(done));
+}
+
+StatusOr<v1::AuditPage> Gateway::ListOperatorActions(uint32_t page_size, const std::string& page_token) const {
+  StatusOr<store::AuditPage> page = store_.ListAudit(page_size == 0 ? 50 : page_size, page_token);
+  MEZHVED_RETURN_IF_ERROR(page.status());
+  v1::AuditPage response;
+  for (v1::AuditEntry& entry : page->entries) {
+    *response.add_entries() = std::move(entry);
+  }
+  response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+v1::MessageView Gateway::ViewOf(const store::MessageRecord& record, bool masked) const {
+  v1::MessageView view;
+  *view.mutable_status() = ToStatusView(record);
+  v1::Message message = record.message;
+  message.set_delivery_attempt(0);
+  *view.mutable_seal() = CheckSeal(message);
+  if (masked) {
+    view.set_payload_bytes(MaskPersonalData(message));
+  } else {
+    message.clear_sealed_xml();
+    const std::string& payload = message.has_request()      ? message.request().payload()
+                                 : message.has_supplement() ? message.supplement().payload()
+                                                            : message.response().data().payload();
+    view.set_payload_bytes(payload.size());
+  }
+  view.set_masked(masked);
+  *view.mutable_message() = std::move(message);
+  if (record.deadline_status != v1::DEADLINE_STATUS_UNSPECIFIED) {
+    const std::string& party = record.message.recipient_code();
+    view.set_late_party_code(party);
+    view.set_late_party_name(NameOf(party));
+    if (record.deadline_status == v1::DEADLINE_STATUS_OVERDUE) {
+      view.set_working_days_late(deadlines_.WorkingDaysLate(party, record.timers.due_at_ms, clock_.NowMs()));
+    }
+  }
+  return view;
 }
 
 void Gateway::Requeue(const std::string& operator_name, const v1::RequeueRequest& request,
@@ -1105,8 +1302,11 @@ void Gateway::ContinueDeadlineScan(UnixMillis now, uint32_t fired_so_far,
         std::vector<v1::Message> notices = deadlines_.Notices(timer, now);
         for (v1::Message& notice : notices) {
           if (Status sealed = SealMessage(notice); !sealed.ok()) {
-            spdlog::error("a deadline notice of request {} is stored unsealed: {}", timer.request.message_id(),
-                          sealed.ToString());
+            log::Error("gateway", "deadline.notice_unsealed")
+                .MessageId(timer.request.message_id())
+                .Code(sealed.code())
+                .Msg("a deadline notice of request {} is stored unsealed: {}", timer.request.message_id(),
+                     sealed.ToString());
           }
         }
         return notices;

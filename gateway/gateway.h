@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -20,14 +21,17 @@
 #include "calendar/deadlines.h"
 #include "calendar/production_calendar.h"
 #include "common/clock.h"
+#include "common/metrics.h"
 #include "common/status.h"
 #include "gateway/agreements.h"
 #include "gateway/deadlines.h"
 #include "gateway/information_types.h"
+#include "gateway/metrics.h"
 #include "gateway/participants.h"
 #include "gateway/rules.h"
 #include "gateway/validation.h"
 #include "mezhved/config/v1/config.pb.h"
+#include "mezhved/v1/console.pb.h"
 #include "mezhved/v1/gateway.pb.h"
 #include "mezhved/v1/messages.pb.h"
 #include "mezhved/v1/operator.pb.h"
@@ -63,7 +67,10 @@ using CancelledFn = std::function<bool()>;
 
 class Gateway {
  public:
-  Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock);
+  // The gateway's figures go to `registry` (docs/MONITORING.md), which must outlive it; without one they are kept
+  // in a private registry. The gateway observes the store's commits (store::StoreObserver) while it lives.
+  Gateway(GatewaySettings settings, Rules rules, store::MessageStore& store, const Clock& clock,
+          metrics::Registry* registry = nullptr);
   ~Gateway();
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
@@ -103,6 +110,15 @@ class Gateway {
   v1::ListQueuesResponse ListQueues() const;
   StatusOr<v1::ListMessagesResponse> ListMessages(const v1::ListMessagesRequest& request) const;
   StatusOr<v1::MessageStatus> InspectMessage(const std::string& message_id) const;
+  // A message as the operators' console shows it: status and history, the envelope with the citizen's personal data
+  // masked (gateway/personal_data.h), the seal re-verified, and who owes the answer and how late.
+  StatusOr<v1::MessageView> ViewMessage(const std::string& message_id) const;
+  // The same unmasked, for an operator whose role may see personal data. The reveal is first appended to the
+  // message's history (who and when), and only then is the view returned; the caller keeps the audit entry.
+  void RevealMessage(const std::string& operator_name, const std::string& message_id, Done<v1::MessageView> done);
+  // The history of operators' actions for the auditors: kept (`at` set now when empty), and read newest first.
+  void RecordOperatorAction(v1::AuditEntry entry, Done<bool> done);
+  StatusOr<v1::AuditPage> ListOperatorActions(uint32_t page_size, const std::string& page_token) const;
   void Requeue(const std::string& operator_name, const v1::RequeueRequest& request, Done<v1::RequeueResponse> done);
   // Registers a request that arrived on paper or by fax, so that it is tracked like an electronic one (Altai 3.4;
   // Kuzbass 5.3-5.4); the envelope is checked as usual (the payload is optional) and the requester is the body
@@ -123,6 +139,10 @@ class Gateway {
   // Re-verifies a stored message's seal, or every stored message's, a page at a time (docs/SIGNATURES.md).
   StatusOr<v1::SealCheck> VerifySeal(const v1::VerifySealRequest& request) const;
   StatusOr<v1::ScrubSealsResponse> ScrubSeals(const v1::ScrubSealsRequest& request) const;
+
+  // The core's counters, for the console's rates.
+  const GatewayMetrics& metrics() const { return *metrics_; }
+  const Clock& clock() const { return clock_; }
 
   // --- upkeep ---
 
@@ -150,7 +170,9 @@ class Gateway {
   void Park(WaiterPtr waiter, uint64_t generation_before);
   void WakeWaiters(const std::string& recipient);
   uint64_t Generation(const std::string& recipient);
-  void Accept(store::NewMessage message, Done<v1::SendResult> done);
+  // Seals and stores a message that passed the door's checks, begun at `checks_started`.
+  void Accept(store::NewMessage message, std::chrono::steady_clock::time_point checks_started,
+              Done<v1::SendResult> done);
   // Sets message.sealed_xml: the message's XML form with the gateway's seal. Call it last, once every field that
   // goes to the store is set. Nothing when the gateway has no sealer.
   Status SealMessage(v1::Message& message) const;
@@ -188,10 +210,15 @@ class Gateway {
   Status SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
                            UnixMillis received_ms, store::NewMessage& message) const;
   void CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
-                            Done<v1::SendResult> done);
+                            std::chrono::steady_clock::time_point checks_started, Done<v1::SendResult> done);
   // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.
   StatusOr<store::MessageRecord> RequestSeenBy(const std::string& caller, const MessageId& request_id) const;
-  store::Done<store::AcceptOutcome> OnAccepted(std::string recipient, Done<v1::SendResult> done);
+  // The store's answer to an Accept or AcceptResponse of `message`, handed to the store now: wakes the recipient's
+  // long polls and counts the message.
+  store::Done<store::AcceptOutcome> OnAccepted(const store::NewMessage& message, Done<v1::SendResult> done);
+  v1::MessageView ViewOf(const store::MessageRecord& record, bool masked) const;
+  // The queue and deadline gauges of every organisation, at scrape time.
+  void WriteQueueMetrics(metrics::TextWriter& writer) const;
 
   const GatewaySettings settings_;
   const Rules rules_;
@@ -199,6 +226,9 @@ class Gateway {
   const AnswerDeadlines deadlines_;
   store::MessageStore& store_;
   const Clock& clock_;
+  metrics::Registry own_registry_;  // used when the daemon gives none
+  std::unique_ptr<GatewayMetrics> metrics_;
+  metrics::CollectorHandle queue_metrics_;
   // The sealer and the verifier of stored seals in use, replaced whole by ReplaceSealing (key rotation).
   struct Sealing {
     std::shared_ptr<const seal::Sealer> sealer;

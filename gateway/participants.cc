@@ -72,7 +72,10 @@ ParticipantRegistry ParticipantRegistry::FromConfig(const config::v1::GatewayCon
     snapshot->agencies.emplace(agency.code, std::move(agency));
   }
   for (const config::v1::Operator& operator_config : config.operators()) {
-    snapshot->operators.insert(operator_config.name());
+    const config::v1::OperatorRole role = operator_config.role() == config::v1::OPERATOR_ROLE_UNSPECIFIED
+                                              ? config::v1::OPERATOR_ROLE_OPERATOR
+                                              : operator_config.role();
+    snapshot->operators.emplace(operator_config.name(), role);
     IndexCertificates(operator_config, operator_config.name(), &snapshot->operator_by_common_name,
                       &snapshot->operator_by_fingerprint);
   }
@@ -110,6 +113,14 @@ std::string ParticipantRegistry::FindOperatorByCertificate(std::string_view comm
 
 bool ParticipantRegistry::IsOperator(std::string_view name) const {
   return !name.empty() && snapshot_->operators.contains(name);
+}
+
+std::optional<config::v1::OperatorRole> ParticipantRegistry::OperatorRoleOf(std::string_view name) const {
+  const auto it = snapshot_->operators.find(name);
+  if (it == snapshot_->operators.end()) {
+    return std::nullopt;
+  }
+  return it->second;
 }
 
 std::vector<const Organisation*> ParticipantRegistry::Organisations() const {

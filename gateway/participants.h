@@ -11,7 +11,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -60,6 +59,9 @@ class ParticipantRegistry {
   // The operator a certificate identifies, matched the same way, or empty.
   std::string FindOperatorByCertificate(std::string_view common_name, std::string_view sha256_hex) const;
   bool IsOperator(std::string_view name) const;
+  // A configured operator's role (gateway/operator_roles.h), OPERATOR_ROLE_UNSPECIFIED read as OPERATOR; nullopt for
+  // a name that is no operator's.
+  std::optional<config::v1::OperatorRole> OperatorRoleOf(std::string_view name) const;
 
   std::vector<const Organisation*> Organisations() const;  // sorted by code
   std::vector<const Agency*> Agencies() const;             // sorted by code
@@ -75,7 +77,7 @@ class ParticipantRegistry {
     std::map<std::string, std::string, std::less<>> organisation_by_common_name;  // CN -> code
     std::map<std::string, std::string, std::less<>> operator_by_fingerprint;      // lowercase hex -> name
     std::map<std::string, std::string, std::less<>> operator_by_common_name;      // CN -> name
-    std::set<std::string, std::less<>> operators;
+    std::map<std::string, config::v1::OperatorRole, std::less<>> operators;       // name -> role
   };
 
   explicit ParticipantRegistry(std::shared_ptr<const Snapshot> snapshot) : snapshot_(std::move(snapshot)) {}

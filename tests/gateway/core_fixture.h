@@ -60,7 +60,8 @@ class CoreFixture {
     rules_.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
     rules_.sealer = std::move(sealer);
     rules_.seal_verifier = std::move(seal_verifier);
-    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_);
+    metrics_ = std::make_unique<metrics::Registry>();
+    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_, metrics_.get());
   }
 
   std::string data_dir() const { return (dir_ / "data").string(); }
@@ -73,7 +74,8 @@ class CoreFixture {
       between(data_dir());
     }
     OpenStore();
-    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_);
+    metrics_ = std::make_unique<metrics::Registry>();  // counters start again, like the daemon's
+    gateway_ = std::make_unique<Gateway>(settings_, rules_, *store_, clock_, metrics_.get());
   }
 
   void OpenStore() {
@@ -123,6 +125,15 @@ class CoreFixture {
     FAIL("no queue for " << recipient);
     return {};
   }
+  // A sample's value in a scrape of the gateway's metrics, e.g. Metric("mezhved_x_total{kind=\"request\"}"); 0 when
+  // the scrape does not hold it (a counter that has not moved).
+  double Metric(const std::string& series) const {
+    const std::string text = metrics_->Render();
+    const std::string key = "\n" + series + " ";
+    const size_t at = text.find(key);
+    return at == std::string::npos ? 0 : std::stod(text.substr(at + key.size()));
+  }
+
   std::vector<v1::MessageState> History(const std::string& caller, const std::string& id) {
     auto status = gateway_->GetStatus(caller, id);
     REQUIRE(status.ok());
@@ -137,6 +148,7 @@ class CoreFixture {
   Rules rules_;
   std::unique_ptr<store::RocksDbStore> store_;
   std::shared_ptr<const ParticipantRegistry> participants_;
+  std::unique_ptr<metrics::Registry> metrics_;  // outlives the gateway that registers with it
   std::unique_ptr<Gateway> gateway_;
 };
 

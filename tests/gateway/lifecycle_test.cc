@@ -34,7 +34,7 @@ TEST_CASE("each outcome moves a request to its state", "[lifecycle]") {
   CHECK(*ApplyResponse(delivered, "ZAGS-BARNAUL", v1::ResponseEnvelope::kInterim) == v1::MESSAGE_STATE_IN_PROGRESS);
 }
 
-TEST_CASE("interim answers keep a request open; final answers close it", "[lifecycle]") {
+TEST_CASE("interim answers keep a request open: final answers close it", "[lifecycle]") {
   const v1::Message request = RequestTo("ZAGS-BARNAUL");
   for (auto open :
        {v1::MESSAGE_STATE_ACKNOWLEDGED, v1::MESSAGE_STATE_IN_PROGRESS, v1::MESSAGE_STATE_CLARIFICATION_REQUESTED}) {

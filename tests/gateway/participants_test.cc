@@ -51,7 +51,9 @@ constexpr char kConfigText[] = R"pb(
   operators {
     name: "night-shift"
     certificate_sha256: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+    role: OPERATOR_ROLE_SUPERVISOR
   }
+  operators { name: "auditor" role: OPERATOR_ROLE_AUDITOR }
 )pb";
 
 ParticipantRegistry Registry() {
@@ -149,6 +151,17 @@ TEST_CASE("operators and their certificates", "[participants]") {
   CHECK(registry.FindOperatorByCertificate("", "").empty());
 }
 
+TEST_CASE("operators' roles, an unspecified one read as OPERATOR", "[participants]") {
+  ParticipantRegistry registry = Registry();
+  CHECK(registry.OperatorRoleOf("duty") == config::v1::OPERATOR_ROLE_OPERATOR);
+  CHECK(registry.OperatorRoleOf("night-shift") == config::v1::OPERATOR_ROLE_SUPERVISOR);
+  CHECK(registry.OperatorRoleOf("auditor") == config::v1::OPERATOR_ROLE_AUDITOR);
+  CHECK_FALSE(registry.OperatorRoleOf("SOCPROT-HQ").has_value());  // an organisation, not an operator
+  CHECK_FALSE(registry.OperatorRoleOf("loopback").has_value());
+  CHECK_FALSE(registry.OperatorRoleOf("").has_value());
+  CHECK_FALSE(ParticipantRegistry().OperatorRoleOf("duty").has_value());
+}
+
 TEST_CASE("listings are sorted by code", "[participants]") {
   ParticipantRegistry registry = Registry();
   CHECK(CodesOf(registry.Organisations()) ==
@@ -200,6 +213,10 @@ TEST_CASE("the default config's registry", "[participants]") {
   CHECK(social_protection->kind == config::v1::AGENCY_KIND_SOCIAL_PROTECTION);
   CHECK(registry.AgencyOf("HEALTH-CRH-ZMEINOGORSK")->kind == config::v1::AGENCY_KIND_HEALTH);
   CHECK(registry.IsOperator("duty"));
+  // The trial's operators: one of each role that the operator API serves (README "Operating it").
+  CHECK(registry.OperatorRoleOf("duty") == config::v1::OPERATOR_ROLE_OPERATOR);
+  CHECK(registry.OperatorRoleOf("supervisor") == config::v1::OPERATOR_ROLE_SUPERVISOR);
+  CHECK(registry.OperatorRoleOf("auditor") == config::v1::OPERATOR_ROLE_AUDITOR);
   // CN = code for every organisation.
   for (const Organisation* organisation : registry.Organisations()) {
     CHECK(registry.FindByCertificate(organisation->code, "") == organisation);

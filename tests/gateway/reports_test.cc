@@ -450,7 +450,7 @@ TEST_CASE("Reports: citizen keys tell citizens apart without naming them", "[rep
 
 // ---- The builder ----
 
-TEST_CASE("Reports: the scan covers every zone; the period is complete when it ended in UTC-12", "[reports]") {
+TEST_CASE("Reports: the scan covers every zone: the period is complete when it ended in UTC-12", "[reports]") {
   ComplianceReportBuilder builder(Participants(), Types(), Federal(), Period("2026-Q1"), 0);
   CHECK(builder.ScanFromMs() == TimeUtil::TimestampToMilliseconds(TimeUtil::TimeTToTimestamp(1767175200)));
   CHECK(builder.ScanFromMs() == At({2026, 1, 1}, 0, 0, 14 * 60));  // 2025-12-31T10:00:00Z
@@ -526,7 +526,7 @@ TEST_CASE("Reports: open requests are overdue once their period ended with the c
   }
 }
 
-TEST_CASE("Reports: a stopped clock is not overdue; a restarted one runs against the new period", "[reports]") {
+TEST_CASE("Reports: a stopped clock is not overdue: a restarted one runs against the new period", "[reports]") {
   // Monday 2026-03-02, due at the end of 2026-03-10 (2026-03-09 is a holiday). The supplement of Monday
   // 2026-03-16 restarts five working days: to the end of 2026-03-23.
   const UnixMillis received = Altai({2026, 3, 2}, 10);
@@ -695,7 +695,7 @@ TEST_CASE("Reports: a request belongs to the period by its addressee's local day
                {.requests_received = 4, .answered_on_time = 1, .open = 3, .open_overdue = 1, .answers_timed = 1});
 }
 
-TEST_CASE("Reports: referrals count as received; reports and unknown types count nowhere", "[reports]") {
+TEST_CASE("Reports: referrals count as received: reports and unknown types count nowhere", "[reports]") {
   const UnixMillis received = Altai({2026, 2, 2}, 10);
   const v1::ComplianceReport report =
       Report("2026-Q1", Altai({2026, 5, 1}, 0),

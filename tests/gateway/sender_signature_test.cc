@@ -113,7 +113,7 @@ TEST_CASE("a revoked signer is refused once its CA's CRL says so", "[gateway][si
   CHECK(signing.SendWithPayload(Signed(signing.agency, signing.Payload()), "good-one").ok());
 }
 
-TEST_CASE("answers under the agreement are signed too; signatures not required are still checked",
+TEST_CASE("answers under the agreement are signed too: signatures not required are still checked",
           "[gateway][signature]") {
   SigningCore signing;
   auto sent = signing.SendWithPayload(Signed(signing.agency, signing.Payload()), "req-1");
