@@ -36,23 +36,28 @@ StatusOr<std::string> CallerIdentifier::Organisation(const grpc::CallbackServerC
                              insecure_loopback_ ? std::nullopt : PeerCertificate(context));
 }
 
-StatusOr<std::string> CallerIdentifier::Operator(const grpc::CallbackServerContext& context) const {
+StatusOr<OperatorCaller> CallerIdentifier::Operator(const grpc::CallbackServerContext& context) const {
+  OperatorCaller caller;
   if (insecure_loopback_) {
-    const std::string name = Header(context, kOperatorHeader);
-    if (name.empty() || !participants_->IsOperator(name)) {
-      return Unauthenticated(std::string("name a configured operator in the '") + kOperatorHeader + "' header");
+    caller.name = Header(context, kOperatorHeader);
+    caller.authenticated_by = "loopback";
+  } else {
+    const std::optional<CertificateIdentity> certificate = PeerCertificate(context);
+    if (!certificate) {
+      return Unauthenticated("no verified TLS client certificate");
     }
-    return name;
+    caller.name = participants_->FindOperatorByCertificate(certificate->common_name, certificate->sha256_hex);
+    if (caller.name.empty()) {
+      return Unauthenticated("the client certificate (CN '" + certificate->common_name + "') is not an operator's");
+    }
+    caller.authenticated_by = "certificate";
   }
-  const std::optional<CertificateIdentity> certificate = PeerCertificate(context);
-  if (!certificate) {
-    return Unauthenticated("no verified TLS client certificate");
+  const std::optional<config::v1::OperatorRole> role = participants_->OperatorRoleOf(caller.name);
+  if (!role) {
+    return Unauthenticated(std::string("name a configured operator in the '") + kOperatorHeader + "' header");
   }
-  std::string name = participants_->FindOperatorByCertificate(certificate->common_name, certificate->sha256_hex);
-  if (name.empty()) {
-    return Unauthenticated("the client certificate (CN '" + certificate->common_name + "') is not an operator's");
-  }
-  return name;
+  caller.role = *role;
+  return caller;
 }
 
 }  // namespace mezhved::adapters::grpc_api

@@ -18,6 +18,13 @@ namespace mezhved::adapters::grpc_api {
 using wire::kOperatorHeader;
 using wire::kOrganisationHeader;
 
+// A caller of the operator API: a configured operator and its configured role.
+struct OperatorCaller {
+  std::string name;
+  config::v1::OperatorRole role = config::v1::OPERATOR_ROLE_OPERATOR;
+  std::string authenticated_by;  // "certificate", or "loopback" (named in the header)
+};
+
 class CallerIdentifier {
  public:
   CallerIdentifier(std::shared_ptr<const gateway::ParticipantRegistry> participants, bool insecure_loopback)
@@ -25,8 +32,10 @@ class CallerIdentifier {
 
   // The calling organisation's code, or UNAUTHENTICATED.
   StatusOr<std::string> Organisation(const grpc::CallbackServerContext& context) const;
-  // The calling operator's name, or UNAUTHENTICATED.
-  StatusOr<std::string> Operator(const grpc::CallbackServerContext& context) const;
+  // The calling operator with its configured role, or UNAUTHENTICATED. In the insecure loopback mode the header must
+  // name a configured operator too (any other name is UNAUTHENTICATED, as with a certificate), which then acts with
+  // its configured role.
+  StatusOr<OperatorCaller> Operator(const grpc::CallbackServerContext& context) const;
 
  private:
   // The verified TLS client certificate, or nullopt.

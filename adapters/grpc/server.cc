@@ -1,5 +1,8 @@
 #include "adapters/grpc/server.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -44,10 +47,25 @@ std::string WithPort(const std::string& address, int port) {
 struct Listening {
   std::unique_ptr<grpc::Server> server;
   std::string address;
+  std::string service_name;  // the API service's full name, e.g. "mezhved.v1.AgencyGateway", for health checks
 };
 
+// "" (the server as a whole) and the API service, SERVING or NOT_SERVING. The default health checking service
+// answers NOT_FOUND for any other name.
+void SetHealth(const Listening& listening, bool serving) {
+  if (!listening.server) {
+    return;
+  }
+  grpc::HealthCheckServiceInterface* health = listening.server->GetHealthCheckService();
+  if (health == nullptr) {
+    return;
+  }
+  health->SetServingStatus("", serving);
+  health->SetServingStatus(listening.service_name, serving);
+}
+
 StatusOr<Listening> Listen(const config::v1::Listener& listener, const std::string& name, grpc::Service& service,
-                           uint64_t max_message_bytes) {
+                           const std::string& service_name, uint64_t max_message_bytes) {
   StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials = Credentials(listener, name);
   MEZHVED_RETURN_IF_ERROR(credentials.status());
   grpc::ServerBuilder builder;
@@ -64,6 +82,8 @@ StatusOr<Listening> Listen(const config::v1::Listener& listener, const std::stri
     return Status(ErrorCode::kConfigInvalid, "cannot listen on " + name + ".address '" + listener.address() + "'");
   }
   listening.address = WithPort(listener.address(), port);
+  listening.service_name = service_name;
+  SetHealth(listening, true);
   return listening;
 }
 
@@ -79,18 +99,26 @@ struct GrpcServers::Impl {
   Impl(gateway::Gateway& gateway, const std::shared_ptr<const gateway::ParticipantRegistry>& participants,
        const config::v1::GatewayConfig& config)
       : agency_service(gateway, CallerIdentifier(participants, config.agency_api().insecure_loopback()), calls),
-        operator_service(gateway, CallerIdentifier(participants, config.operator_api().insecure_loopback()), calls) {}
+        operator_service(gateway, CallerIdentifier(participants, config.operator_api().insecure_loopback()), calls,
+                         config.instance_name()) {}
 };
 
 StatusOr<std::unique_ptr<GrpcServers>> GrpcServers::Start(
     const config::v1::GatewayConfig& config, gateway::Gateway& gateway,
     const std::shared_ptr<const gateway::ParticipantRegistry>& participants) {
+  // Process-wide settings that apply to the servers built from here on: every listener gets the standard health
+  // checking service (grpc.health.v1.Health) and server reflection (grpc.reflection.v1alpha.ServerReflection), so
+  // that stock gRPC tooling can probe and discover it.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto impl = std::make_unique<Impl>(gateway, participants, config);
   const uint64_t max_bytes = config.limits().max_message_bytes();
-  StatusOr<Listening> agency = Listen(config.agency_api(), "agency_api", impl->agency_service, max_bytes);
+  StatusOr<Listening> agency = Listen(config.agency_api(), "agency_api", impl->agency_service,
+                                      v1::AgencyGateway::service_full_name(), max_bytes);
   MEZHVED_RETURN_IF_ERROR(agency.status());
   impl->agency = std::move(*agency);
-  StatusOr<Listening> operators = Listen(config.operator_api(), "operator_api", impl->operator_service, max_bytes);
+  StatusOr<Listening> operators = Listen(config.operator_api(), "operator_api", impl->operator_service,
+                                         v1::OperatorConsole::service_full_name(), max_bytes);
   if (!operators.ok()) {
     impl->agency.server->Shutdown();
     return operators.status();
@@ -105,6 +133,12 @@ GrpcServers::~GrpcServers() { Shutdown(std::chrono::milliseconds(0)); }
 
 const std::string& GrpcServers::agency_address() const { return impl_->agency.address; }
 const std::string& GrpcServers::operator_address() const { return impl_->operators.address; }
+
+void GrpcServers::SetServing(bool serving) {
+  for (const Listening* listening : {&impl_->agency, &impl_->operators}) {
+    SetHealth(*listening, serving);
+  }
+}
 
 void GrpcServers::Shutdown(std::chrono::milliseconds grace) {
   // The core refuses new sends once it is stopping, so the calls in flight drain; what is left after the grace

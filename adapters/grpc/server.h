@@ -1,5 +1,6 @@
 // The daemon's two gRPC listeners: the agency API and the operator API, each on its own address, each with
-// mutual TLS or (embedded default only) plain text on loopback.
+// mutual TLS or (embedded default only) plain text on loopback. Each also serves the standard gRPC health checking
+// service (grpc.health.v1.Health) and server reflection (grpc.reflection.v1alpha.ServerReflection).
 #pragma once
 
 #include <chrono>
@@ -23,6 +24,11 @@ class GrpcServers {
   // "host:port" actually bound (the port is chosen by the system when the config says 0).
   const std::string& agency_address() const;
   const std::string& operator_address() const;
+
+  // The health status of each listener: "" and the full name of the API service it serves
+  // ("mezhved.v1.AgencyGateway", "mezhved.v1.OperatorConsole"). Start() sets SERVING; the daemon sets NOT_SERVING
+  // first thing when it begins to stop, so that load balancers and probes stop sending new calls.
+  void SetServing(bool serving);
 
   // Waits up to `grace` for the calls in flight to finish, then stops listening and cancels what is left. Call
   // Gateway::BeginShutdown first so that no new work starts.

@@ -6,7 +6,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "adapters/grpc/identity.h"
 #include "gateway/gateway.h"
@@ -61,10 +65,17 @@ class AgencyService final : public v1::AgencyGateway::CallbackService {
   CallTracker& calls_;
 };
 
+// The operator API. Each call needs the permission adapters/grpc/permissions.h names for it of the caller's role
+// (else PERMISSION_DENIED); the actions that change something or show personal data (Requeue, RegisterPaperRequest,
+// RecordOriginalReceived, RevealMessage) are written into the audit log once they succeeded, before the call is
+// answered (a failure to record is logged and does not fail the call: the action is done).
 class OperatorService final : public v1::OperatorConsole::CallbackService {
  public:
-  OperatorService(gateway::Gateway& gateway, CallerIdentifier identifier, CallTracker& calls)
-      : gateway_(gateway), identifier_(std::move(identifier)), calls_(calls) {}
+  OperatorService(gateway::Gateway& gateway, CallerIdentifier identifier, CallTracker& calls, std::string instance_name)
+      : gateway_(gateway),
+        identifier_(std::move(identifier)),
+        calls_(calls),
+        instance_name_(std::move(instance_name)) {}
 
   grpc::ServerUnaryReactor* ListQueues(grpc::CallbackServerContext* context, const v1::ListQueuesRequest* request,
                                        v1::ListQueuesResponse* response) override;
@@ -94,15 +105,39 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
                                        v1::SealCheck* response) override;
   grpc::ServerUnaryReactor* ScrubSeals(grpc::CallbackServerContext* context, const v1::ScrubSealsRequest* request,
                                        v1::ScrubSealsResponse* response) override;
+  grpc::ServerUnaryReactor* ViewMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,
+                                        v1::MessageView* response) override;
+  grpc::ServerUnaryReactor* RevealMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,
+                                          v1::MessageView* response) override;
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* context, const v1::ListAuditRequest* request,
+                                      v1::AuditPage* response) override;
+  grpc::ServerUnaryReactor* GetSession(grpc::CallbackServerContext* context, const v1::GetSessionRequest* request,
+                                       v1::ConsoleSession* response) override;
 
  private:
   auto OperatorOf() const {
     return [this](const grpc::CallbackServerContext& context) { return identifier_.Operator(context); };
   }
 
+  // Authenticates the operator, checks that its role allows `method` (the RPC's name in operator.proto), and if so
+  // runs handle(caller, reactor), which must finish the reactor through FinishWith or FinishRecorded.
+  template <typename Handle>
+  grpc::ServerUnaryReactor* Authorized(grpc::CallbackServerContext* context, std::string_view method, Handle handle);
+  // Like FinishWith, but on success first writes entries_of(result) into the audit log and answers once they are
+  // written (or failed: logged).
+  template <typename T>
+  gateway::Done<T> FinishRecorded(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor, T* response,
+                                  std::function<std::vector<v1::AuditEntry>(const T&)> entries_of);
+  // An audit entry of `caller`'s action through this API: client "cli <gRPC peer>".
+  static v1::AuditEntry AuditEntryOf(const OperatorCaller& caller, const grpc::CallbackServerContext& context,
+                                     const std::string& action, const std::string& target, const std::string& detail);
+  // Writes the entries, then runs `then` (at once when there are none).
+  void Record(std::vector<v1::AuditEntry> entries, std::function<void()> then);
+
   gateway::Gateway& gateway_;
   CallerIdentifier identifier_;
   CallTracker& calls_;
+  std::string instance_name_;
 };
 
 }  // namespace mezhved::adapters::grpc_api

@@ -127,8 +127,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if constexpr (kTls) {
       X509* peer = SSL_get_peer_certificate(stream_.native_handle());
-      client_certificate_ = IdentityOf(peer);
-      X509_free(peer);
+      if (peer != nullptr) {  // none when the certificate is optional and none was shown
+        client_certificate_ = IdentityOf(peer);
+        X509_free(peer);
+      }
     }
     Read();
   }
@@ -171,6 +173,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     request.body = std::move(message.body());
     request.tls = kTls;
     request.client_certificate = client_certificate_;
+    beast::error_code ignored;
+    const tcp::endpoint peer = Lowest().socket().remote_endpoint(ignored);
+    if (!ignored) {
+      request.remote_address = peer.address().to_string() + ":" + std::to_string(peer.port());
+    }
     server_->BeginCall();
     server_->handler(std::move(request), [self = this->shared_from_this()](HttpResponse response) {
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
@@ -304,7 +311,17 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions option
     if (tls.load_verify_file(config.client_ca_file, error); error) {
       return ConfigError("cannot load the client CAs '" + config.client_ca_file + "': " + error.message());
     }
-    tls.set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    // A certificate, when shown, must chain to the client CAs; showing none is allowed only where the door has
+    // another way in (the console's password sign-in).
+    tls.set_verify_mode(config.client_certificate_optional
+                            ? asio::ssl::verify_peer
+                            : asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    // With peer verification on, OpenSSL refuses to resume a session (TLS 1.3 ticket or 1.2 session id) that has no
+    // session id context, with an internal_error alert: browsers resume on their parallel connections, and every
+    // page load would lose some of its files (ERR_SSL_PROTOCOL_ERROR). Resumed sessions keep the verified client
+    // certificate, so the context only has to name this server.
+    static constexpr unsigned char kSessionIdContext[] = "mezhved-http";
+    SSL_CTX_set_session_id_context(tls.native_handle(), kSessionIdContext, sizeof kSessionIdContext - 1);
   }
   const std::optional<HostPort> host_port = SplitHostPort(config.address);
   if (!host_port) {

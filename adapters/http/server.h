@@ -31,6 +31,9 @@ struct HttpServerOptions {
   std::string certificate_file;
   std::string private_key_file;
   std::string client_ca_file;
+  // TLS: a client that shows no certificate is served too (request.client_certificate empty); one that shows a
+  // certificate the client CAs did not issue is still refused.
+  bool client_certificate_optional = false;
   uint32_t threads = 2;
   uint32_t max_connections = 1000;
   uint64_t max_body_bytes = 8 << 20;
@@ -46,6 +49,7 @@ struct HttpRequest {
   std::string body;
   bool tls = false;
   std::optional<CertificateIdentity> client_certificate;  // TLS: the verified client certificate
+  std::string remote_address;                             // "host:port" of the peer
 
   // A header's value, or empty; `name` in lower case.
   const std::string& Header(const std::string& name) const;

@@ -1,5 +1,7 @@
 #include "adapters/soap/soap.h"
 
+#include "adapters/http/error_status.h"
+
 #include <algorithm>
 #include <cctype>
 #include <vector>
@@ -104,35 +106,8 @@ http::HttpResponse SoapAnswer(SoapVersion version, std::string_view body) {
   return response;
 }
 
-unsigned HttpStatusFor(ErrorCode code) {
-  switch (ClassOf(code)) {
-    case ErrorClass::kNone:
-      return 200;
-    case ErrorClass::kInvalidInput:
-      return 400;
-    case ErrorClass::kUnauthenticated:
-      return 401;
-    case ErrorClass::kForbidden:
-      return 403;
-    case ErrorClass::kNotFound:
-      return 404;
-    case ErrorClass::kWrongState:
-    case ErrorClass::kAlreadyExists:
-      return 409;
-    case ErrorClass::kTooLarge:
-      return 413;
-    case ErrorClass::kQuotaExceeded:
-      return 429;
-    case ErrorClass::kUnavailable:
-      return 503;
-    case ErrorClass::kInternal:
-      return 500;
-  }
-  return 500;
-}
-
 http::HttpResponse SoapFault(SoapVersion version, const Status& status, std::string_view soap_code) {
-  const unsigned http_status = HttpStatusFor(status.code());
+  const unsigned http_status = http::HttpStatusFor(status.code());
   const bool client_fault = http_status < 500 || status.code() == ErrorCode::kUnavailable;
   const std::string text = std::string(ErrorCodeName(status.code())) + ": " + status.message();
   std::string fault;

@@ -40,9 +40,6 @@ http::HttpResponse SoapAnswer(SoapVersion version, std::string_view body);
 // A fault for `status`; `soap_code` overrides the Client/Sender or Server/Receiver fault code (VersionMismatch,
 // MustUnderstand).
 http::HttpResponse SoapFault(SoapVersion version, const Status& status, std::string_view soap_code = "");
-// The HTTP status that matches an error code: 400 invalid input, 401 unknown caller, 403 refused, 404 not found,
-// 409 conflicts with the message's state, 413 too large, 429 quota, 503 unavailable, 500 otherwise.
-unsigned HttpStatusFor(ErrorCode code);
 
 // `text` escaped for XML character data and attribute values.
 std::string Escape(std::string_view text);

@@ -14,6 +14,8 @@ TEST_CASE("every error code maps to the gRPC code clients expect", "[grpc][error
   CHECK(ToGrpcCode(ErrorCode::kUnauthenticated) == grpc::StatusCode::UNAUTHENTICATED);
   CHECK(ToGrpcCode(ErrorCode::kSenderMismatch) == grpc::StatusCode::PERMISSION_DENIED);
   CHECK(ToGrpcCode(ErrorCode::kNotAddressee) == grpc::StatusCode::PERMISSION_DENIED);
+  CHECK(ToGrpcCode(ErrorCode::kPermissionDenied) == grpc::StatusCode::PERMISSION_DENIED);  // an operator's role
+  CHECK(ToGrpcCode(ErrorCode::kLockedOut) == grpc::StatusCode::RESOURCE_EXHAUSTED);
   CHECK(ToGrpcCode(ErrorCode::kNotFound) == grpc::StatusCode::NOT_FOUND);
   CHECK(ToGrpcCode(ErrorCode::kRequestClosed) == grpc::StatusCode::FAILED_PRECONDITION);
   CHECK(ToGrpcCode(ErrorCode::kNotDelivered) == grpc::StatusCode::FAILED_PRECONDITION);
