@@ -1,7 +1,7 @@
 // mezhvedd: the interagency message gateway daemon. Reads its config (flags override the file), opens the store,
 // serves the agency and operator gRPC APIs, and stops gracefully on SIGTERM or SIGINT.
 #include <google/protobuf/util/time_util.h>
-#include <spdlog/spdlog.h>
+#include <grpc/support/log.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -12,9 +12,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "adapters/console/server.h"
 #include "adapters/grpc/server.h"
 #include "adapters/soap/server.h"
 #include "common/clock.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "common/readiness.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/participants.h"
@@ -29,12 +33,28 @@ namespace {
 
 constexpr auto kShutdownGrace = std::chrono::seconds(5);
 
+// gRPC core's own messages (above its GRPC_VERBOSITY, by default errors only) as JSON lines of component "grpc",
+// so that nothing but JSON reaches stderr. They name peers, channels and transport errors, never message contents.
+void LogGrpcCoreLine(gpr_log_func_args* args) {
+  log::Level level = log::Level::kDebug;
+  if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    level = log::Level::kError;
+  } else if (args->severity == GPR_LOG_SEVERITY_INFO) {
+    level = log::Level::kInfo;
+  }
+  log::At(level, "grpc", "grpc.core")
+      .Field("file", args->file != nullptr ? args->file : "")
+      .Field("line", args->line)
+      .Msg("{}", args->message != nullptr ? args->message : "");
+}
+
 struct Flags {
   std::string config_path;
   std::string data_dir;
   std::string agency_listen;
   std::string operator_listen;
   std::string soap_listen;
+  std::string console_listen;
   std::string log_level;
   std::string ready_file;
   std::string clock_file;  // tests and drills: "now" from this file instead of the system clock
@@ -53,6 +73,9 @@ void ApplyFlags(const Flags& flags, config::v1::GatewayConfig* config) {
   if (!flags.operator_listen.empty()) {
     config->mutable_operator_api()->set_address(flags.operator_listen);
   }
+  if (!flags.console_listen.empty() && config->operator_console().has_listener()) {
+    config->mutable_operator_console()->mutable_listener()->set_address(flags.console_listen);
+  }
   if (!flags.log_level.empty()) {
     config->mutable_logging()->set_level(flags.log_level);
   }
@@ -69,12 +92,15 @@ StatusOr<config::v1::GatewayConfig> EffectiveConfig(const Flags& flags) {
 
 // Tests and scripts wait for this file: it appears, complete, once both listeners serve.
 Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcServers& servers,
-                      const adapters::soap::SoapServer* soap) {
+                      const adapters::soap::SoapServer* soap, const adapters::console::ConsoleServer* console) {
   nlohmann::json ready = {{"agency_address", servers.agency_address()},
                           {"operator_address", servers.operator_address()},
                           {"pid", static_cast<int>(getpid())}};
   if (soap != nullptr) {
     ready["soap_address"] = soap->address();
+  }
+  if (console != nullptr) {
+    ready["console_address"] = console->address();
   }
   const std::string temporary = path + ".tmp";
   {
@@ -95,12 +121,16 @@ Status WriteReadyFile(const std::string& path, const adapters::grpc_api::GrpcSer
 void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
   for (const auto& [name, listener] :
        {std::pair{"agency_api", &config.agency_api()}, std::pair{"operator_api", &config.operator_api()},
-        std::pair{"soap_api", &config.soap_api().listener()}}) {
+        std::pair{"soap_api", &config.soap_api().listener()},
+        std::pair{"operator_console", &config.operator_console().listener()}}) {
     if (listener->insecure_loopback()) {
-      spdlog::warn(
-          "{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
-          "gateway out on this machine only, never for real data",
-          name, listener->address());
+      log::Warn("daemon", "listener.insecure")
+          .Field("listener", name)
+          .Field("address", listener->address())
+          .Msg(
+              "{} on {} is PLAIN TEXT without client certificates (insecure_loopback): for trying the "
+              "gateway out on this machine only, never for real data",
+              name, listener->address());
     }
   }
 }
@@ -113,9 +143,30 @@ Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageS
                          [&recorded](StatusOr<store::AgreementSync> sync) { recorded.set_value(std::move(sync)); });
   StatusOr<store::AgreementSync> sync = recorded.get_future().get();
   MEZHVED_RETURN_IF_ERROR(sync.status());
-  spdlog::info("agreements: {} in force; {} new, {} changed, {} withdrawn since the last start",
-               config.agreements_size(), sync->added, sync->changed, sync->withdrawn);
-  return Status::Ok();
+  log::Info("store", "agreements.recorded")
+      .Field("in_force", config.agreements_size())
+      .Field("added", sync->added)
+      .Field("changed", sync->changed)
+      .Field("withdrawn", sync->withdrawn)
+      .Msg("agreements: {} in force; {} new, {} changed, {} withdrawn since the last start", config.agreements_size(),
+           sync->added, sync->changed, sync->withdrawn);
+  if (sync->added + sync->changed + sync->withdrawn == 0) {
+    return Status::Ok();
+  }
+  // A change of the agreements is an administrator's act on the configuration: the auditors see when it took
+  // effect (who edited the file is the host's own record; docs/CONSOLE.md).
+  v1::AuditEntry entry;
+  *entry.mutable_at() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(clock.NowMs());
+  entry.set_operator_("configuration");
+  entry.set_role(config::v1::OPERATOR_ROLE_ADMINISTRATOR);
+  entry.set_action("agreements_recorded");
+  entry.set_detail(std::to_string(sync->added) + " new, " + std::to_string(sync->changed) + " changed, " +
+                   std::to_string(sync->withdrawn) + " withdrawn; " + std::to_string(config.agreements_size()) +
+                   " in force");
+  entry.set_client("daemon start");
+  std::promise<StatusOr<bool>> audited;
+  store.RecordAudit(std::move(entry), [&audited](StatusOr<bool> kept) { audited.set_value(std::move(kept)); });
+  return audited.get_future().get().status();
 }
 
 // The system clock, or with --clock-file a simulated one that tests and drills move by rewriting the file.
@@ -123,8 +174,10 @@ std::unique_ptr<Clock> MakeClock(const Flags& flags) {
   if (flags.clock_file.empty()) {
     return std::make_unique<SystemClock>();
   }
-  spdlog::warn("time is read from {} (--clock-file), not from the system clock: for tests and drills only",
-               flags.clock_file);
+  log::Warn("daemon", "clock.from_file")
+      .Field("clock_file", flags.clock_file)
+      .Msg("time is read from {} (--clock-file), not from the system clock: for tests and drills only",
+           flags.clock_file);
   return std::make_unique<FileClock>(flags.clock_file);
 }
 
@@ -154,7 +207,8 @@ StatusOr<std::string> ReadPassword(const std::string& path) {
 // that only then). The key's algorithm must be the configured one.
 StatusOr<std::shared_ptr<const seal::Sealer>> LoadSealer(const config::v1::GatewayConfig& config) {
   if (!config.has_seal()) {
-    spdlog::warn("no seal section: accepted messages are NOT sealed (allowed only on insecure loopback listeners)");
+    log::Warn("seal", "seal.disabled")
+        .Msg("no seal section: accepted messages are NOT sealed (allowed only on insecure loopback listeners)");
     return std::shared_ptr<const seal::Sealer>();
   }
   const config::v1::SealConfig& settings = config.seal();
@@ -170,10 +224,14 @@ StatusOr<std::shared_ptr<const seal::Sealer>> LoadSealer(const config::v1::Gatew
   }
   StatusOr<std::unique_ptr<seal::Sealer>> sealer = seal::Sealer::Create(*key);
   MEZHVED_RETURN_IF_ERROR(sealer.status());
-  spdlog::info("sealing with {}: certificate {} (SHA-256 {}), valid until {}", settings.algorithm(), (*key)->subject(),
-               (*key)->certificate_sha256(),
-               google::protobuf::util::TimeUtil::ToString(
-                   google::protobuf::util::TimeUtil::MillisecondsToTimestamp((*key)->not_after_ms())));
+  const std::string valid_until = google::protobuf::util::TimeUtil::ToString(
+      google::protobuf::util::TimeUtil::MillisecondsToTimestamp((*key)->not_after_ms()));
+  log::Info("seal", "seal.key_loaded")
+      .Field("algorithm", settings.algorithm())
+      .Field("certificate_sha256", (*key)->certificate_sha256())
+      .Field("valid_until", valid_until)
+      .Msg("sealing with {}: certificate {} (SHA-256 {}), valid until {}", settings.algorithm(), (*key)->subject(),
+           (*key)->certificate_sha256(), valid_until);
   return std::shared_ptr<const seal::Sealer>(std::move(*sealer));
 }
 
@@ -247,49 +305,72 @@ void RotateSealingKey(const Flags& flags, gateway::Gateway& gateway, std::vector
   StatusOr<std::shared_ptr<const seal::Sealer>> sealer =
       config.ok() ? LoadSealer(*config) : StatusOr<std::shared_ptr<const seal::Sealer>>(config.status());
   if (!sealer.ok() || *sealer == nullptr) {
-    spdlog::error("SIGHUP: the sealing key is kept: {}",
-                  sealer.ok() ? "the config has no seal section" : sealer.status().ToString());
+    log::Error("seal", "seal.rotation_failed")
+        .Code(sealer.ok() ? ErrorCode::kConfigInvalid : sealer.status().code())
+        .Msg("SIGHUP: the sealing key is kept: {}",
+             sealer.ok() ? "the config has no seal section" : sealer.status().ToString());
     return;
   }
   StatusOr<std::shared_ptr<const seal::SignatureVerifier>> verifier = OwnSealVerifier(*config, **sealer, sealed_with);
   if (!verifier.ok()) {
-    spdlog::error("SIGHUP: the sealing key is kept: {}", verifier.status().ToString());
+    log::Error("seal", "seal.rotation_failed")
+        .Code(verifier.status().code())
+        .Msg("SIGHUP: the sealing key is kept: {}", verifier.status().ToString());
     return;
   }
   sealed_with.push_back((*sealer)->key().certificate_der());
   gateway.ReplaceSealing(*sealer, *verifier);
-  spdlog::info("SIGHUP: sealing key rotated; now {} (SHA-256 {})", (*sealer)->key().subject(),
-               (*sealer)->key().certificate_sha256());
+  log::Info("seal", "seal.rotated")
+      .Field("certificate_sha256", (*sealer)->key().certificate_sha256())
+      .Msg("SIGHUP: sealing key rotated; now {} (SHA-256 {})", (*sealer)->key().subject(),
+           (*sealer)->key().certificate_sha256());
 }
 
 int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
+  // Declared first, so that everything that registers figures with it is gone before it is.
+  metrics::Registry metrics;
+  const metrics::CollectorHandle process_metrics = metrics::AddProcessCollector(metrics);
+  Readiness readiness;
   StatusOr<gateway::Rules> rules = LoadRules(config);
   if (!rules.ok()) {
-    spdlog::critical("cannot load {}", rules.status().ToString());
+    log::Critical("daemon", "rules.load_failed")
+        .Code(rules.status().code())
+        .Msg("cannot load {}", rules.status().ToString());
     return 2;
   }
   std::shared_ptr<const gateway::ParticipantRegistry> participants = rules->participants;
   store::RocksDbStoreOptions store_options;
   store_options.data_dir = config.store().data_dir();
   store_options.max_batch_operations = config.store().max_batch_operations();
+  store_options.metrics = &metrics;
   StatusOr<std::unique_ptr<store::RocksDbStore>> store = store::RocksDbStore::Open(store_options);
   if (!store.ok()) {
-    spdlog::critical("cannot open the store: {}", store.status().ToString());
+    log::Critical("store", "store.open_failed")
+        .Code(store.status().code())
+        .Field("data_dir", store_options.data_dir)
+        .Msg("cannot open the store: {}", store.status().ToString());
     return 1;
   }
   const std::unique_ptr<Clock> clock_owner = MakeClock(flags);
   const Clock& clock = *clock_owner;
   if (Status recorded = RecordAgreements(config, **store, clock); !recorded.ok()) {
-    spdlog::critical("cannot record the agreements in the store: {}", recorded.ToString());
+    log::Critical("store", "agreements.record_failed")
+        .Code(recorded.code())
+        .Msg("cannot record the agreements in the store: {}", recorded.ToString());
     return 1;
   }
   const std::shared_ptr<const seal::Sealer> gateway_rules_sealer = rules->sealer;
-  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(*rules), **store, clock);
+  gateway::Gateway gateway(gateway::GatewaySettings::FromConfig(config), std::move(*rules), **store, clock, &metrics);
+  // The rules (keys, calendars, catalogue, agreements) are loaded by now, or the daemon would have stopped; what
+  // can still fail is the store.
+  readiness.Require("store", [&store] { return (*store)->Health(); });
 
   StatusOr<std::unique_ptr<adapters::grpc_api::GrpcServers>> servers =
       adapters::grpc_api::GrpcServers::Start(config, gateway, participants);
   if (!servers.ok()) {
-    spdlog::critical("cannot start the gRPC listeners: {}", servers.status().ToString());
+    log::Critical("grpc", "listener.start_failed")
+        .Code(servers.status().code())
+        .Msg("cannot start the gRPC listeners: {}", servers.status().ToString());
     return 1;
   }
   std::unique_ptr<adapters::soap::SoapServer> soap;
@@ -297,19 +378,42 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     StatusOr<std::unique_ptr<adapters::soap::SoapServer>> started =
         adapters::soap::SoapServer::Start(config, gateway, participants);
     if (!started.ok()) {
-      spdlog::critical("cannot start the SOAP listener: {}", started.status().ToString());
+      log::Critical("soap", "listener.start_failed")
+          .Code(started.status().code())
+          .Msg("cannot start the SOAP listener: {}", started.status().ToString());
       return 1;
     }
     soap = std::move(*started);
-    spdlog::info("serving: SOAP API on {} (WSDL at /soap?wsdl)", soap->address());
+    log::Info("soap", "listener.serving")
+        .Field("address", soap->address())
+        .Msg("serving: SOAP API on {} (WSDL at /soap?wsdl)", soap->address());
+  }
+  std::unique_ptr<adapters::console::ConsoleServer> console;
+  if (config.operator_console().has_listener()) {
+    StatusOr<std::unique_ptr<adapters::console::ConsoleServer>> started = adapters::console::ConsoleServer::Start(
+        config, adapters::console::ConsoleDependencies{&gateway, &metrics, &readiness, MEZHVED_VERSION});
+    if (!started.ok()) {
+      log::Critical("console", "listener.start_failed")
+          .Code(started.status().code())
+          .Msg("cannot start the operators' console: {}", started.status().ToString());
+      return 1;
+    }
+    console = std::move(*started);
+    log::Info("console", "listener.serving")
+        .Field("address", console->address())
+        .Msg("serving: operators' console, /metrics, /healthz and /readyz on {}", console->address());
   }
   gateway::Housekeeper housekeeper(gateway, config.delivery().housekeeping_interval_ms());
   WarnAboutInsecureListeners(config);
-  spdlog::info("serving: agency API on {}, operator API on {}, store in {}", (*servers)->agency_address(),
-               (*servers)->operator_address(), config.store().data_dir());
+  log::Info("daemon", "daemon.serving")
+      .Field("agency_address", (*servers)->agency_address())
+      .Field("operator_address", (*servers)->operator_address())
+      .Field("data_dir", config.store().data_dir())
+      .Msg("serving: agency API on {}, operator API on {}, store in {}", (*servers)->agency_address(),
+           (*servers)->operator_address(), config.store().data_dir());
   if (!flags.ready_file.empty()) {
-    if (Status written = WriteReadyFile(flags.ready_file, **servers, soap.get()); !written.ok()) {
-      spdlog::critical("{}", written.ToString());
+    if (Status written = WriteReadyFile(flags.ready_file, **servers, soap.get(), console.get()); !written.ok()) {
+      log::Critical("daemon", "ready_file.failed").Code(written.code()).Msg("{}", written.ToString());
       return 1;
     }
   }
@@ -318,18 +422,26 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
   if (gateway_rules_sealer != nullptr) {
     sealed_with.push_back(gateway_rules_sealer->key().certificate_der());
   }
+  readiness.MarkStarted();
   int signal_number = 0;
   while ((signal_number = WaitForStopSignal(stop_signals)) == SIGHUP) {
     RotateSealingKey(flags, gateway, sealed_with);
   }
-  spdlog::info("signal {} received: stopping", signal_number);
-  gateway.BeginShutdown();  // long polls answer now instead of holding the shutdown up
+  log::Info("daemon", "daemon.stopping")
+      .Field("signal", signal_number)
+      .Msg("signal {} received: stopping", signal_number);
+  readiness.MarkStopping();
+  (*servers)->SetServing(false);  // health checks say NOT_SERVING first, so load balancers stop sending
+  gateway.BeginShutdown();        // long polls answer now instead of holding the shutdown up
   if (soap) {
     soap->Shutdown(kShutdownGrace);
   }
   (*servers)->Shutdown(kShutdownGrace);  // calls in flight finish: their writes are synced before they answer
+  if (console) {
+    console->Shutdown(kShutdownGrace);  // last of the listeners: /readyz says "stopping" while the others drain
+  }
   (*store)->Close();
-  spdlog::info("stopped cleanly");
+  log::Info("daemon", "daemon.stopped").Msg("stopped cleanly");
   return 0;
 }
 
@@ -339,6 +451,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
 namespace {
 
 int Main(int argc, char** argv) {
+  gpr_set_log_function(&mezhved::LogGrpcCoreLine);
   mezhved::Flags flags;
   CLI::App app{"mezhvedd: the interagency message gateway daemon"};
   app.add_option("-c,--config", flags.config_path, "config file (text format or JSON)")->required();
@@ -346,6 +459,8 @@ int Main(int argc, char** argv) {
   app.add_option("--agency-listen", flags.agency_listen, "overrides agency_api.address (host:port)");
   app.add_option("--operator-listen", flags.operator_listen, "overrides operator_api.address (host:port)");
   app.add_option("--soap-listen", flags.soap_listen, "overrides soap_api.listener.address (host:port), if configured");
+  app.add_option("--console-listen", flags.console_listen,
+                 "overrides operator_console.listener.address (host:port), if configured");
   app.add_option("--log-level", flags.log_level, "overrides logging.level");
   app.add_option("--ready-file", flags.ready_file, "write the bound addresses here as JSON once serving");
   app.add_option("--clock-file", flags.clock_file,
@@ -359,15 +474,24 @@ int Main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGHUP);  // not a stop: rotates the sealing key
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%l%$ [%t] %v", spdlog::pattern_time_type::utc);
 
+  // Until the level is known, lines at info and above go out: the configuration's own errors among them.
   mezhved::StatusOr<mezhved::config::v1::GatewayConfig> config = mezhved::EffectiveConfig(flags);
   if (!config.ok()) {
-    spdlog::critical("invalid configuration: {}", config.status().ToString());
+    mezhved::log::Critical("daemon", "config.invalid")
+        .Code(config.status().code())
+        .Msg("invalid configuration: {}", config.status().ToString());
     return 2;
   }
-  spdlog::set_level(spdlog::level::from_str(config->logging().level()));
-  spdlog::info("mezhvedd starting with effective configuration:\n{}", mezhved::gateway::DescribeConfig(*config));
+  if (mezhved::Status configured = mezhved::log::Configure(config->logging().level()); !configured.ok()) {
+    mezhved::log::Critical("daemon", "config.invalid")
+        .Code(configured.code())
+        .Msg("invalid configuration: {}", configured.ToString());
+    return 2;
+  }
+  mezhved::log::Info("daemon", "daemon.starting")
+      .Field("log_level", config->logging().level())
+      .Msg("mezhvedd starting with effective configuration:\n{}", mezhved::gateway::DescribeConfig(*config));
   return mezhved::Serve(*config, flags, stop_signals);
 }
 
@@ -378,9 +502,9 @@ int main(int argc, char** argv) {
   try {
     return Main(argc, argv);
   } catch (const std::exception& error) {
-    spdlog::critical("stopping on an unexpected exception: {}", error.what());
+    mezhved::log::Critical("daemon", "daemon.exception").Msg("stopping on an unexpected exception: {}", error.what());
   } catch (...) {
-    spdlog::critical("stopping on an unexpected exception");
+    mezhved::log::Critical("daemon", "daemon.exception").Msg("stopping on an unexpected exception");
   }
   return 1;
 }

@@ -161,7 +161,7 @@ TEST_CASE("due-soon and overdue notices go out once to each party across restart
   // (11-25 .. 12-03).
   {
     grpc::ClientContext context;
-    PrepareOperatorCall(context, "duty");
+    PrepareOperatorCall(context, "petrov");  // reports are a supervisor's
     v1::GetReportRequest request;
     request.set_period("2026-H2");
     request.set_format(v1::REPORT_FORMAT_CSV);

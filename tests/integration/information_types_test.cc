@@ -88,7 +88,7 @@ class DefaultRegion {
     daemon_ = std::make_unique<DaemonProcess>(
         MEZHVED_DAEMON_PATH, dir_ / "daemon", config,
         std::vector<std::string>{"--data-dir", (dir_ / "data").string(), "--agency-listen", "127.0.0.1:0",
-                                 "--operator-listen", "127.0.0.1:0"});
+                                 "--operator-listen", "127.0.0.1:0", "--log-level", "debug"});
     daemon_->Start();
   }
   AgencyClient As(const std::string& organisation) const {

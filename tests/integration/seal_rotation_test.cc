@@ -51,7 +51,7 @@ CommandResult Verify(const DaemonProcess& daemon, const std::string& id) {
                      "message", "verify", id});
 }
 
-TEST_CASE("SIGHUP rotates the sealing key; earlier seals still verify", "[integration][seal]") {
+TEST_CASE("SIGHUP rotates the sealing key: earlier seals still verify", "[integration][seal]") {
   TempDir dir;
   SealPki pki(dir / "pki", seal::Algorithm::kEcdsaP256Sha256);
   const std::filesystem::path work_dir = dir / "daemon";
