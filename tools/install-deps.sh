@@ -14,13 +14,21 @@ packages=(
   # well-kept helpers: CLI, JSON, logging; HTTP: Boost.Beast (header-only) serves the SOAP API, cpp-httplib is the
   # tests' independent HTTP client
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev libboost-dev libcpp-httplib-dev
+  # the operators' console: Argon2id password hashes (memory-hard), from the reference implementation
+  libargon2-dev
   # tests and tools: xmllint for schemas/check.sh, clang and its fuzzer runtime for tools/run-fuzz.sh
   openssl clang-format clang-tidy libxml2-utils clang libclang-rt-14-dev
   # the stock XMLDSig command-line tool, for the interoperability tests of the seals
   xmlsec1
+  # promtool, which checks and unit-tests the alert rules of deploy/prometheus (tests/deploy); its server stays off
+  prometheus
+  # the browser the console's end-to-end tests drive with playwright-core from npm (tests/console/e2e); Debian's
+  # own build, so no browser is downloaded at test time
+  chromium
 )
-# Node.js and npm run the stock WSDL-driven SOAP client of the SOAP API's tests (tests/soap/wsdl_client); a machine
-# that has its own Node.js keeps it.
+# Node.js and npm: the build fetches the console's chart library (adapters/console/web, pinned by its lock file), and
+# the tests run the stock WSDL-driven SOAP client (tests/soap/wsdl_client) and playwright-core; a machine that has its
+# own Node.js keeps it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   packages+=(nodejs npm)
 fi
@@ -36,7 +44,27 @@ if ((${#missing[@]} > 0)); then
   echo "installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
+  # Install packages without starting services: prometheus's postinst starts a Prometheus server (through its init
+  # script where systemd does not run, as in a container), and a start that fails fails the whole install. A
+  # policy-rc.d that denies every start is Debian's switch for that (invoke-rc.d and deb-systemd-invoke obey it); a
+  # machine's own policy-rc.d is kept.
+  policy_rc_d=/usr/sbin/policy-rc.d
+  if [[ ! -e "$policy_rc_d" ]]; then
+    trap 'rm -f "$policy_rc_d"' EXIT
+    printf '#!/bin/sh\n# tools/install-deps.sh: no service starts while it installs\nexit 101\n' >"$policy_rc_d"
+    chmod 755 "$policy_rc_d"
+  else
+    policy_rc_d=""
+  fi
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  if [[ -n "$policy_rc_d" ]]; then
+    rm -f "$policy_rc_d"
+    trap - EXIT
+  fi
+  # Only promtool is wanted: under systemd, keep the server the package enables from starting at the next boot.
+  if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+    systemctl disable --quiet prometheus.service || true
+  fi
 fi
 
 # Debian builds xmlsec1 without GOST. The project builds Debian's own xmlsec1 sources (with Debian's patches) with

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -198,6 +200,22 @@ DaemonProcess::~DaemonProcess() {
   if (running()) {
     Stop();
   }
+  KeepLog();
+}
+
+void DaemonProcess::KeepLog() const {
+  const char* directory = std::getenv("MEZHVED_TEST_LOG_DIR");
+  std::error_code error;
+  if (directory == nullptr || *directory == '\0' || !std::filesystem::exists(log_file(), error)) {
+    return;
+  }
+  // The temporary directory's name, the test process and a count: unique across the parallel tests of a run.
+  static std::atomic<int> kept{0};
+  const std::string name = work_dir_.parent_path().filename().string() + "-" + work_dir_.filename().string() + "-" +
+                           std::to_string(getpid()) + "-" + std::to_string(++kept) + ".log";
+  std::filesystem::create_directories(directory, error);
+  std::filesystem::copy_file(log_file(), std::filesystem::path(directory) / name,
+                             std::filesystem::copy_options::overwrite_existing, error);
 }
 
 void DaemonProcess::Start() {
@@ -237,6 +255,7 @@ void DaemonProcess::Restart(Ports ports) {
   std::string agency = agency_address_;
   std::string operator_api = operator_address_;
   std::string soap = soap_address_;
+  std::string console = console_address_;
   Stop();
   listen_args_.clear();
   if (ports == Ports::kSame) {
@@ -247,11 +266,29 @@ void DaemonProcess::Restart(Ports ports) {
     if (!soap.empty()) {
       listen_args_.insert(listen_args_.end(), {"--soap-listen", soap});
     }
+    if (!console.empty()) {
+      listen_args_.insert(listen_args_.end(), {"--console-listen", console});
+    }
   }
   Start();
 }
 
 std::string DaemonProcess::LogText() const { return ReadFile(log_file()); }
+
+std::string DaemonProcess::LogMessages() const {
+  std::istringstream lines(LogText());
+  std::string messages;
+  for (std::string line; std::getline(lines, line);) {
+    const nlohmann::json parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_object() && parsed.contains("msg") && parsed["msg"].is_string()) {
+      messages += parsed["msg"].get<std::string>();
+    } else {
+      messages += line;
+    }
+    messages += "\n";
+  }
+  return messages;
+}
 
 std::vector<std::string> DaemonProcess::Arguments() const {
   std::vector<std::string> arguments = {binary_.string(), "--config", (work_dir_ / "mezhved.textproto").string(),
@@ -305,6 +342,7 @@ bool DaemonProcess::ReadReadyFile() {
   agency_address_ = ready["agency_address"].get<std::string>();
   operator_address_ = ready["operator_address"].get<std::string>();
   soap_address_ = ready.value("soap_address", std::string());
+  console_address_ = ready.value("console_address", std::string());
   return true;
 }
 

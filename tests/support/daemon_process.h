@@ -4,6 +4,10 @@
 //
 // The child gets PR_SET_PDEATHSIG(SIGKILL), so a crashed test leaves no daemon behind. Linux ties that signal to the
 // thread that forked: call Start() and Restart() from the test's own thread, not from a short-lived helper thread.
+//
+// With MEZHVED_TEST_LOG_DIR in the environment (CTest sets it for every test), the destructor copies the daemon's
+// whole log there under a name of its own, whether the daemon stopped, was killed or never got ready, so that
+// tests/logs can check every log line of a test run (no citizen's data, nothing but JSON lines).
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -24,7 +28,7 @@ class DaemonProcess {
   // work_dir). extra_args go after the arguments DaemonProcess passes itself (--config, --ready-file).
   DaemonProcess(std::filesystem::path binary, std::filesystem::path work_dir, const std::string& config_text,
                 std::vector<std::string> extra_args = {});
-  ~DaemonProcess();  // stops a running daemon
+  ~DaemonProcess();  // stops a running daemon, then copies its log to $MEZHVED_TEST_LOG_DIR if that is set
   DaemonProcess(const DaemonProcess&) = delete;
   DaemonProcess& operator=(const DaemonProcess&) = delete;
 
@@ -47,10 +51,15 @@ class DaemonProcess {
   const std::string& agency_address() const { return agency_address_; }
   const std::string& operator_address() const { return operator_address_; }
   const std::string& soap_address() const { return soap_address_; }  // empty when the config has no soap_api
+  // Empty when the config has no operator_console.
+  const std::string& console_address() const { return console_address_; }
   const std::filesystem::path& work_dir() const { return work_dir_; }
   std::filesystem::path log_file() const { return work_dir_ / "daemon.log"; }
   // Everything the daemon has written to stdout and stderr, across restarts.
   std::string LogText() const;
+  // The "msg" of each JSON line of the log, unescaped, one per line (multi-line messages stay whole); a line that
+  // is not JSON as it is. For checking what the daemon said rather than how the log encodes it.
+  std::string LogMessages() const;
 
  private:
   std::vector<std::string> Arguments() const;
@@ -58,6 +67,7 @@ class DaemonProcess {
   void WaitUntilReady();
   bool ReadReadyFile();
   [[noreturn]] void FailWithLog(const std::string& what) const;
+  void KeepLog() const;
 
   std::filesystem::path binary_;
   std::filesystem::path work_dir_;
@@ -67,6 +77,7 @@ class DaemonProcess {
   std::string agency_address_;
   std::string operator_address_;
   std::string soap_address_;
+  std::string console_address_;
 };
 
 // A finished command: its shell-style exit status (128 + signal when a signal ended it) and what it printed.

@@ -44,6 +44,7 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
   text += "agency_api { " + ListenerText(tls) + " }\n";
   text += "operator_api { " + ListenerText(tls) + " }\n";
   text += "soap_api { listener { " + ListenerText(tls) + " } " + soap_settings + " }\n";
+  text += "operator_console { listener { " + ListenerText(tls) + " } }\n";
   text += "store { data_dir: \"" + data_dir + "\" }\n";
   text += "information_types_catalog: \"" + std::string(MEZHVED_SOURCE_DIR) + "/schemas/catalog.textproto\"\n";
   text += "calendar { federal_dir: \"" + std::string(MEZHVED_SOURCE_DIR) + "/calendars/federal\" }\n";
@@ -51,7 +52,9 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
     text += "seal { algorithm: \"ecdsa-p256-sha256\" private_key_file: \"" + tls->private_key +
             "\" certificate_file: \"" + tls->certificate + "\" }\n";
   }
+  // Every level, so that tests/logs checks every log line the daemon can write for citizens' data.
   text += R"pb(
+    logging { level: "debug" }
     delivery { lease_ms: 30000 max_attempts: 3 housekeeping_interval_ms: 50 }
     limits { max_message_bytes: 262144 max_payload_bytes: 131072 }
     agencies {
@@ -101,6 +104,30 @@ std::string SmallRegionConfigText(const std::string& data_dir, const ServerTlsFi
       }
     }
     operators { name: "duty" certificate_common_names: "operator-duty" }
+    operators {
+      name: "ivanova"
+      role: OPERATOR_ROLE_OPERATOR
+      certificate_common_names: "operator-ivanova"
+      password_hash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdC1pdmFub3ZhLTE1MDE$2zrAaCE8g1fFxjMfcmdw568UbCfuPYX+pNJ947YpY54"
+    }
+    operators {
+      name: "petrov"
+      role: OPERATOR_ROLE_SUPERVISOR
+      certificate_common_names: "operator-petrov"
+      password_hash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdC1wZXRyb3YtMTMxMzk$i5hDpvDPf3mUMP4DzGlZoNFRMdh2LO/P5R273ZvKlYg"
+    }
+    operators {
+      name: "sidorova"
+      role: OPERATOR_ROLE_AUDITOR
+      certificate_common_names: "operator-sidorova"
+      password_hash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdC1zaWRvcm92YS02OA$5gfD62UQThNxU4jHbPmoxTr1WJpfZp9TfKSMJn7gPFk"
+    }
+    operators {
+      name: "admin"
+      role: OPERATOR_ROLE_ADMINISTRATOR
+      certificate_common_names: "operator-admin"
+      password_hash: "$argon2id$v=19$m=65536,t=3,p=1$c2FsdC1hZG1pbi0xMzkwOA$Dk+oDTO3/90Okj9TzXSmVc7vHH+tI6P8V6gmWdUwJj0"
+    }
     agreements {
       id: "AGR-TEST-1"
       title: "Соглашение о межведомственном взаимодействии (тест)"

@@ -15,9 +15,14 @@ inline constexpr char kZags[] = "ZAGS-BARNAUL";      // a civil-registry office
 inline constexpr char kHospital[] = "HEALTH-CRH-1";  // a central district hospital
 
 // Agencies with organisations SOCPROT-MAIN, SOCPROT-BARNAUL, SOCPROT-BIYSK, ZAGS-MAIN, ZAGS-BARNAUL, HEALTH-MIN,
-// HEALTH-CRH-1; each organisation's certificate CN is its code; operator "duty" (certificate CN "operator-duty").
-// Listeners (agency, operator and SOAP APIs) on 127.0.0.1:0, insecure_loopback unless `tls` is given; with `tls`, the
-// gateway seals with the server's key and certificate (ecdsa-p256-sha256). The store's data_dir is `data_dir`.
+// HEALTH-CRH-1; each organisation's certificate CN is its code; operator "duty" (certificate CN "operator-duty") and
+// the console's operators, each with the password "<name>-night-shift" and the certificate CN "operator-<name>":
+// "ivanova" (operator), "petrov" (supervisor), "sidorova" (auditor), "admin" (administrator). "duty" has no role
+// configured, so it is an operator too.
+// Listeners (agency, operator and SOAP APIs, the operators' console) on 127.0.0.1:0, insecure_loopback unless `tls` is
+// given; with `tls`, the
+// gateway seals with the server's key and certificate (ecdsa-p256-sha256). The store's data_dir is `data_dir`. The
+// daemon logs at debug.
 struct ServerTlsFiles {
   std::string certificate;
   std::string private_key;

@@ -15,9 +15,9 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
-constexpr char kOperator[] = "duty";
-constexpr char kOperatorCn[] = "operator-duty";
-constexpr uint32_t kMaxAttempts = 3;  // delivery.max_attempts of SmallRegionConfigText
+constexpr char kOperator[] = "duty";      // an operator: views and requeues
+constexpr char kSupervisor[] = "petrov";  // reports
+constexpr uint32_t kMaxAttempts = 3;      // delivery.max_attempts of SmallRegionConfigText
 constexpr uint32_t kShortLeaseMs = 150;
 constexpr milliseconds kPollInterval{20};
 constexpr milliseconds kDeadLetterTimeout{10'000};
@@ -127,16 +127,17 @@ std::shared_ptr<grpc::Channel> GatewayUnderTest::AgencyChannel(const std::string
   return channel;
 }
 
-std::shared_ptr<grpc::Channel> GatewayUnderTest::OperatorChannel() {
-  if (!operator_channel_) {
+std::shared_ptr<grpc::Channel> GatewayUnderTest::OperatorChannel(const std::string& name) {
+  std::shared_ptr<grpc::Channel>& channel = operator_channels_[tls() ? name : ""];
+  if (!channel) {
     if (tls()) {
-      const CertFiles& cert = Client(kOperatorCn);
-      operator_channel_ = TlsChannel(operator_address(), pki_->ca_file(), cert.cert, cert.key);
+      const CertFiles& cert = Client("operator-" + name);
+      channel = TlsChannel(operator_address(), pki_->ca_file(), cert.cert, cert.key);
     } else {
-      operator_channel_ = InsecureChannel(operator_address());
+      channel = InsecureChannel(operator_address());
     }
   }
-  return operator_channel_;
+  return channel;
 }
 
 std::string GatewayUnderTest::Send(const std::string& from, const std::string& to, const std::string& idempotency_key) {
@@ -192,7 +193,7 @@ std::vector<v1::Message> GatewayUnderTest::Receive(const std::string& organisati
 }
 
 v1::MessageStatus GatewayUnderTest::GetMessage(const std::string& message_id) {
-  auto stub = v1::OperatorConsole::NewStub(OperatorChannel());
+  auto stub = v1::OperatorConsole::NewStub(OperatorChannel(kOperator));
   v1::GetMessageRequest request;
   request.set_message_id(message_id);
   v1::MessageStatus response;
@@ -206,7 +207,7 @@ v1::MessageStatus GatewayUnderTest::GetMessage(const std::string& message_id) {
 }
 
 std::optional<v1::QueueSummary> GatewayUnderTest::Queue(const std::string& recipient_code) {
-  auto stub = v1::OperatorConsole::NewStub(OperatorChannel());
+  auto stub = v1::OperatorConsole::NewStub(OperatorChannel(kOperator));
   v1::ListQueuesResponse response;
   grpc::ClientContext context;
   PrepareOperatorCall(context, HeaderName(kOperator));
@@ -232,13 +233,13 @@ bool GatewayUnderTest::WaitForDeadlineStatus(const std::string& message_id, v1::
 }
 
 v1::GetReportResponse GatewayUnderTest::GetReport(const std::string& period, v1::ReportFormat format) {
-  auto stub = v1::OperatorConsole::NewStub(OperatorChannel());
+  auto stub = v1::OperatorConsole::NewStub(OperatorChannel(kSupervisor));
   v1::GetReportRequest request;
   request.set_period(period);
   request.set_format(format);
   v1::GetReportResponse response;
   grpc::ClientContext context;
-  PrepareOperatorCall(context, HeaderName(kOperator));
+  PrepareOperatorCall(context, HeaderName(kSupervisor));
   grpc::Status status = stub->GetReport(&context, request, &response);
   if (!status.ok()) {
     Fail("GetReport " + period, status, context);

@@ -80,7 +80,7 @@ class GatewayUnderTest {
   // The same for the request's deadline status (the housekeeper fires the timers after a clock move).
   bool WaitForDeadlineStatus(const std::string& message_id, v1::DeadlineStatus status,
                              std::chrono::milliseconds timeout = std::chrono::milliseconds(5'000));
-  // GetReport, for comparing mezhvedctl's output with the gateway's own export.
+  // GetReport as the supervisor "petrov", for comparing mezhvedctl's output with the gateway's own export.
   v1::GetReportResponse GetReport(const std::string& period, v1::ReportFormat format);
 
   // Makes dead letters for real: receives the recipient's queue with 150 ms leases, never acknowledging, until each
@@ -91,7 +91,8 @@ class GatewayUnderTest {
  private:
   GatewayUnderTest(Mode mode, std::optional<SimulatedClock> clock);
   std::shared_ptr<grpc::Channel> AgencyChannel(const std::string& organisation);
-  std::shared_ptr<grpc::Channel> OperatorChannel();
+  // As operator `name`: with TLS the certificate whose CN is "operator-<name>" (SmallRegionConfigText).
+  std::shared_ptr<grpc::Channel> OperatorChannel(const std::string& name);
   // The naming header's value in the insecure mode; "" (no header) with TLS.
   std::string HeaderName(const std::string& name) const { return tls() ? "" : name; }
 
@@ -100,7 +101,7 @@ class GatewayUnderTest {
   std::unique_ptr<TestPki> pki_;
   std::map<std::string, CertFiles> clients_;
   std::map<std::string, std::shared_ptr<grpc::Channel>> agency_channels_;
-  std::shared_ptr<grpc::Channel> operator_channel_;
+  std::map<std::string, std::shared_ptr<grpc::Channel>> operator_channels_;  // by operator name
   std::unique_ptr<DaemonProcess> daemon_;
 };
 

@@ -1,5 +1,6 @@
 // The mezhvedctl binary against the real mezhvedd on loopback ports: option wiring, identity in both modes, output
 // of real queues and messages (dead letters made by real deliveries), stable error codes and exit statuses.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "adapters/console/password.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/envelopes.h"
 #include "tests/support/temp_dir.h"
@@ -29,18 +31,34 @@ CommandResult Mezhvedctl(std::vector<std::string> arguments) {
   return RunCommand(arguments, kCommandTimeout);
 }
 
-// mezhvedctl --server <operator API> plus the identity of operator "duty": --insecure, or its TLS certificate.
-CommandResult Ctl(GatewayUnderTest& gateway, const std::vector<std::string>& arguments) {
+// The operators of SmallRegionConfigText by role ("duty" has none configured: an operator).
+constexpr char kOnDuty[] = "duty";              // operator: views, requeues
+constexpr char kOperatorIvanova[] = "ivanova";  // operator
+constexpr char kSupervisor[] = "petrov";        // views, reveals, reports
+constexpr char kAuditor[] = "sidorova";         // views, reports, the audit log
+constexpr char kAdministrator[] = "admin";      // views
+
+// mezhvedctl --server <operator API> plus the identity of operator `name`: --insecure --operator NAME (mezhvedctl's
+// default, "duty", goes without the option), or its TLS certificate (CN "operator-NAME").
+CommandResult CtlAs(GatewayUnderTest& gateway, const std::string& name, const std::vector<std::string>& arguments) {
   std::vector<std::string> all = {"--server", gateway.operator_address()};
   if (gateway.tls()) {
-    const CertFiles& duty = gateway.Client("operator-duty");
+    const CertFiles& cert = gateway.Client("operator-" + name);
     all.insert(all.end(),
-               {"--ca", gateway.pki().ca_file().string(), "--cert", duty.cert.string(), "--key", duty.key.string()});
+               {"--ca", gateway.pki().ca_file().string(), "--cert", cert.cert.string(), "--key", cert.key.string()});
   } else {
     all.push_back("--insecure");
+    if (name != kOnDuty) {
+      all.insert(all.end(), {"--operator", name});
+    }
   }
   all.insert(all.end(), arguments.begin(), arguments.end());
   return Mezhvedctl(all);
+}
+
+// As operator "duty".
+CommandResult Ctl(GatewayUnderTest& gateway, const std::vector<std::string>& arguments) {
+  return CtlAs(gateway, kOnDuty, arguments);
 }
 
 // The cells of a table row: mezhvedctl's tables separate columns by at least two spaces.
@@ -60,6 +78,32 @@ std::vector<std::string> RowOf(const std::string& text, const std::string& key) 
     }
   }
   return {};
+}
+
+// The cells of the first row of a table in `text` whose cell `column` is `value`; empty when there is none.
+std::vector<std::string> RowWith(const std::string& text, size_t column, const std::string& value) {
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = Cells(line);
+    if (cells.size() > column && cells[column] == value) {
+      return cells;
+    }
+  }
+  return {};
+}
+
+// The rows of an `audit` table whose ACTION is `action`, newest first as listed: TIME, OPERATOR, ROLE, ACTION, TARGET,
+// CLIENT, DETAIL.
+std::vector<std::vector<std::string>> AuditRows(const std::string& text, const std::string& action) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells = Cells(line);
+    if (cells.size() == 7 && cells[3] == action) {
+      rows.push_back(cells);
+    }
+  }
+  return rows;
 }
 
 // The message ids in the order a `list` table shows them.
@@ -220,11 +264,12 @@ TEST_CASE("mezhvedctl list pages through a real queue", "[mezhvedctl]") {
   CHECK(ListedIds(whole.out) == ids);  // oldest first
   CHECK(whole.out.ends_with("\n3 messages; last page.\n"));
   std::vector<std::string> row = RowOf(whole.out, ids[0]);
-  REQUIRE(row.size() == 8);
+  REQUIRE(row.size() == 9);
   CHECK(std::vector<std::string>(row.begin() + 1, row.begin() + 5) ==
         std::vector<std::string>{"REQUEST", "ACCEPTED", kSocialDept, "zags.civil-status-record 1.0"});
   CHECK(std::regex_match(row[5], std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z")));
   CHECK(row[7] == "0");
+  CHECK(std::regex_match(row[8], std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z \\(RUNNING\\)")));
 
   CommandResult first = Ctl(gateway, {"list", kZags, "--limit", "2"});
   CHECK(first.exit_status == 0);
@@ -262,6 +307,67 @@ TEST_CASE("mezhvedctl list pages through a real queue", "[mezhvedctl]") {
   CHECK(parsed["nextPageToken"] == "");
 
   CHECK(Ctl(gateway, {"list", kZags, "--dead-letters"}).out == "0 messages; last page.\n");
+}
+
+// mezhvedctl in the insecure mode with the local time zone `zone` (a POSIX TZ string, which needs no tzdata), so
+// that local dates mean the same wherever the test runs.
+CommandResult CtlInZone(GatewayUnderTest& gateway, const std::string& zone, const std::vector<std::string>& arguments) {
+  std::vector<std::string> all = {"/usr/bin/env", "TZ=" + zone, MEZHVEDCTL_PATH, "--server", gateway.operator_address(),
+                                  "--insecure"};
+  all.insert(all.end(), arguments.begin(), arguments.end());
+  return RunCommand(all, kCommandTimeout);
+}
+
+TEST_CASE("mezhvedctl list filters by state, type and acceptance time, and shows each deadline", "[mezhvedctl]") {
+  GatewayUnderTest gateway(GatewayUnderTest::Mode::kInsecure, {kTuesdayMs});
+  // Accepted on Tuesday 10, Wednesday 11 and Thursday 12 March, 10:00 in Moscow (07:00Z).
+  std::vector<std::string> ids;
+  for (const char* key : {"f-1", "f-2", "f-3"}) {
+    ids.push_back(gateway.Send(kSocialDept, kZags, key));
+    gateway.AdvanceClock(kDayMs);
+  }
+  REQUIRE(gateway.Receive(kZags, 1, 2'000).size() == 1);  // the first one, leased
+
+  CommandResult leased = Ctl(gateway, {"list", kZags, "--state", "delivered"});
+  INFO(leased.err);
+  CHECK(leased.exit_status == 0);
+  CHECK(ListedIds(leased.out) == std::vector<std::string>{ids[0]});
+  CHECK(Cells(leased.out.substr(0, leased.out.find('\n'))).back() == "ANSWER DUE (UTC)");
+  // Received on Tuesday 10 March: due before Tuesday 17 March, midnight in Moscow.
+  CHECK(RowOf(leased.out, ids[0]).back() == "2026-03-17T21:00:00.000Z (RUNNING)");
+
+  CHECK(ListedIds(Ctl(gateway, {"list", kZags, "--state", "ACCEPTED", "--type", "zags.civil-status-record"}).out) ==
+        std::vector<std::string>{ids[1], ids[2]});
+  CHECK(Ctl(gateway, {"list", kZags, "--type", "health.disability-status"}).out == "0 messages; last page.\n");
+
+  // Local dates count whole days of the machine's zone; instants are exact, the end excluded.
+  CommandResult wednesday = CtlInZone(gateway, "MSK-3", {"list", kZags, "--from", "2026-03-11", "--to", "2026-03-11"});
+  INFO(wednesday.err);
+  CHECK(ListedIds(wednesday.out) == std::vector<std::string>{ids[1]});
+  // Ten hours behind UTC (POSIX counts west), 10 March runs from 10:00Z to 10:00Z: Wednesday's message came at 21:00.
+  CHECK(ListedIds(CtlInZone(gateway, "UTC+10", {"list", kZags, "--from", "2026-03-10", "--to", "2026-03-10"}).out) ==
+        std::vector<std::string>{ids[1]});
+  CHECK(ListedIds(Ctl(gateway, {"list", kZags, "--from", "2026-03-11T07:00:00Z", "--newest-first"}).out) ==
+        std::vector<std::string>{ids[2], ids[1]});
+  CHECK(ListedIds(Ctl(gateway, {"list", kZags, "--to", "2026-03-11T10:00:00+03:00"}).out) ==
+        std::vector<std::string>{ids[0]});
+
+  CommandResult json = Ctl(gateway, {"--json", "list", kZags, "--state", "delivered"});
+  CHECK(json.exit_status == 0);
+  nlohmann::json parsed = nlohmann::json::parse(json.out);
+  REQUIRE(parsed["messages"].size() == 1);
+  CHECK(parsed["messages"][0]["answerDueAt"] == "2026-03-17T21:00:00Z");
+  CHECK(parsed["messages"][0]["deadlineStatus"] == "DEADLINE_STATUS_RUNNING");
+  CHECK(parsed["messages"][0]["recipientCode"] == kZags);
+
+  // What does not parse is a usage error; a range that ends before it starts is the gateway's refusal.
+  CHECK(Ctl(gateway, {"list", kZags, "--state", "frozen"}).exit_status == 2);
+  CHECK(Ctl(gateway, {"list", kZags, "--from", "2026-02-30"}).exit_status == 2);
+  CHECK(Ctl(gateway, {"list", kZags, "--to", "tomorrow"}).exit_status == 2);
+  CommandResult backwards = Ctl(gateway, {"list", kZags, "--from", "2026-03-12T00:00:00Z", "--to", "2026-03-10"});
+  CHECK(backwards.exit_status == 1);
+  CHECK(backwards.err.starts_with("error: INVALID_ARGUMENT: "));
+  CHECK(backwards.err.find("accepted_to") != std::string::npos);
 }
 
 TEST_CASE("mezhvedctl prints the gateway's stable error code and exits 1", "[mezhvedctl]") {
@@ -317,12 +423,22 @@ TEST_CASE("mezhvedctl shows and requeues real dead letters", "[mezhvedctl]") {
   }
   CHECK(std::regex_search(show.out, std::regex("Z  DEAD_LETTERED ")));
   nlohmann::json shown = nlohmann::json::parse(Ctl(gateway, {"show", dead1, "--json"}).out);
-  CHECK(shown["state"] == "MESSAGE_STATE_DEAD_LETTERED");
-  CHECK(shown["history"].back()["state"] == "MESSAGE_STATE_DEAD_LETTERED");
+  CHECK(shown["status"]["state"] == "MESSAGE_STATE_DEAD_LETTERED");
+  CHECK(shown["status"]["history"].back()["state"] == "MESSAGE_STATE_DEAD_LETTERED");
+  CHECK(shown["masked"] == true);
 
   std::vector<std::string> queue = RowOf(Ctl(gateway, {"queues"}).out, kZags);
   REQUIRE(queue.size() == 6);
   CHECK(std::vector<std::string>(queue.begin() + 2, queue.begin() + 5) == std::vector<std::string>{"1", "0", "2"});
+  // The overview flags the organisation with dead letters, and the totals.
+  CommandResult overview = Ctl(gateway, {"watch", "--once"});
+  CHECK(overview.exit_status == 0);
+  std::vector<std::string> zags_overview = RowWith(overview.out, 1, kZags);
+  REQUIRE(zags_overview.size() == 10);
+  CHECK(zags_overview[6] == "2");
+  CHECK(zags_overview[9] == "dead letters");
+  CHECK(RowOf(overview.out, "total").at(9) == "dead letters");
+  CHECK(RowWith(overview.out, 1, kHospital).at(9) == "-");
   CommandResult dead_letters = Ctl(gateway, {"list", kZags, "--dead-letters"});
   CHECK(ListedIds(dead_letters.out) == std::vector<std::string>{dead1, dead2});
   CHECK(RowOf(dead_letters.out, dead1).at(2) == "DEAD_LETTERED");
@@ -346,6 +462,42 @@ TEST_CASE("mezhvedctl shows and requeues real dead letters", "[mezhvedctl]") {
   CommandResult again = Ctl(gateway, {"requeue", dead2});
   CHECK(again.exit_status == 1);
   CHECK(again.out.find(dead2 + "  not requeued: NOT_DEAD_LETTERED\n") != std::string::npos);
+
+  // The audit log has each message put back, newest first, with who, role and where from; not the ids that stayed.
+  CommandResult audit = CtlAs(gateway, kAuditor, {"audit"});
+  INFO(audit.out << audit.err);
+  CHECK(audit.exit_status == 0);
+  CHECK(Cells(audit.out.substr(0, audit.out.find('\n'))) ==
+        std::vector<std::string>{"TIME (UTC)", "OPERATOR", "ROLE", "ACTION", "TARGET", "CLIENT", "DETAIL"});
+  std::vector<std::vector<std::string>> requeues = AuditRows(audit.out, "requeue");
+  REQUIRE(requeues.size() == 2);
+  CHECK(requeues[0][4] == dead2);
+  CHECK(requeues[1][4] == dead1);
+  for (const std::vector<std::string>& row : requeues) {
+    CHECK(std::regex_match(row[0], std::regex("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z")));
+    CHECK(row[1] == kOnDuty);
+    CHECK(row[2] == "operator");
+    CHECK(std::regex_match(row[5], std::regex("cli ipv4:127\\.0\\.0\\.1:\\d+")));
+    CHECK(row[6] == "dead letter put back into its queue");
+  }
+  CHECK(audit.out.ends_with("; last page.\n"));
+  CommandResult first_page = CtlAs(gateway, kAuditor, {"audit", "--page-size", "1"});
+  CHECK(AuditRows(first_page.out, "requeue").size() == 1);
+  const std::string audit_token = NextPageToken(first_page.out);
+  REQUIRE(!audit_token.empty());
+  CommandResult second_page = CtlAs(gateway, kAuditor, {"audit", "--page-size", "1", "--page-token", audit_token});
+  CHECK(AuditRows(second_page.out, "requeue").size() == 1);
+  CHECK(AuditRows(CtlAs(gateway, kAuditor, {"audit", "--all", "--page-size", "1"}).out, "requeue").size() == 2);
+  nlohmann::json entries = nlohmann::json::parse(CtlAs(gateway, kAuditor, {"--json", "audit"}).out)["entries"];
+  nlohmann::json newest = FindBy(entries, "action", "requeue");
+  REQUIRE(newest.is_object());
+  CHECK(newest["target"] == dead2);
+  CHECK(newest["operator"] == kOnDuty);
+  CHECK(newest["role"] == "OPERATOR_ROLE_OPERATOR");
+  // The operator on call mends delivery; the log of what operators did is the auditors'.
+  CommandResult not_auditor = Ctl(gateway, {"audit"});
+  CHECK(not_auditor.exit_status == 1);
+  CHECK(not_auditor.err.starts_with("error: PERMISSION_DENIED: "));
 
   // Back at their original positions, before the live message, with the attempts reset.
   CHECK(gateway.GetMessage(dead1).state() == v1::MESSAGE_STATE_ACCEPTED);
@@ -392,6 +544,16 @@ TEST_CASE("mezhvedctl overdue names the late party of real overdue requests", "[
                                                                "HEALTH", kSocialDept, "zags.civil-status-record 1.0",
                                                                "2026-03-18T21:00:00.000Z", "2"});
   CHECK(overdue.out.ends_with("\n2 overdue requests; last page.\n"));
+  // The overview counts them for the late organisations and flags their rows.
+  CommandResult overview = Ctl(gateway, {"watch", "--once"});
+  CHECK(overview.exit_status == 0);
+  for (const char* late : {kZags, kHospital}) {
+    std::vector<std::string> row = RowWith(overview.out, 1, late);
+    REQUIRE(row.size() == 10);
+    CHECK(row[8] == "1");
+    CHECK(row[9] == "overdue");
+  }
+  CHECK(RowOf(overview.out, "total").at(8) == "2");
 
   CommandResult page = Ctl(gateway, {"overdue", "--limit", "1"});
   CHECK(ListedIds(page.out) == std::vector<std::string>{first});
@@ -434,6 +596,7 @@ TEST_CASE("mezhvedctl overdue names the late party of real overdue requests", "[
 }
 
 TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or JSON", "[mezhvedctl]") {
+  // Reports are a supervisor's (or an auditor's): see "roles" below for the operator on call.
   GatewayUnderTest gateway(GatewayUnderTest::Mode::kInsecure, {kTuesdayMs});
   std::string answered = gateway.Send(kSocialDept, kZags, "r-1");
   std::string open = gateway.Send(kSocialDept, kZags, "r-2");
@@ -445,7 +608,7 @@ TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or
   gateway.Respond(kHospital, refused, "a-2", v1::REFUSAL_REASON_NO_DATA);
 
   // The table: the period, then the figures of the addressees, their agencies and the total.
-  CommandResult table = Ctl(gateway, {"report", "2026-Q1"});
+  CommandResult table = CtlAs(gateway, kSupervisor, {"report", "2026-Q1"});
   INFO(table.out << table.err);
   CHECK(table.exit_status == 0);
   // The gateway's time runs on from the simulated clock's at the real pace.
@@ -477,7 +640,7 @@ TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or
   // CSV and JSON are the gateway's export, byte for byte, on stdout or in a file.
   const std::string server_csv = gateway.GetReport("2026-Q1", v1::REPORT_FORMAT_CSV).exported();
   REQUIRE(!server_csv.empty());
-  CommandResult csv = Ctl(gateway, {"report", "2026-Q1", "--format", "csv"});
+  CommandResult csv = CtlAs(gateway, kSupervisor, {"report", "2026-Q1", "--format", "csv"});
   CHECK(csv.exit_status == 0);
   CHECK(csv.out == server_csv);
   std::map<std::string, std::string> zags_csv = CsvOrganisation(csv.out, kZags);
@@ -486,12 +649,13 @@ TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or
   CHECK(zags_csv["answered_late"] == "0");
   CHECK(zags_csv["open"] == "1");
   TempDir dir;
-  CommandResult to_file = Ctl(gateway, {"report", "2026-Q1", "--format", "csv", "--output", (dir / "q1.csv").string()});
+  CommandResult to_file =
+      CtlAs(gateway, kSupervisor, {"report", "2026-Q1", "--format", "csv", "--output", (dir / "q1.csv").string()});
   CHECK(to_file.exit_status == 0);
   CHECK(to_file.out.empty());
   CHECK(ReadFile(dir / "q1.csv") == server_csv);
 
-  CommandResult json_export = Ctl(gateway, {"report", "2026-Q1", "--format", "json"});
+  CommandResult json_export = CtlAs(gateway, kSupervisor, {"report", "2026-Q1", "--format", "json"});
   CHECK(json_export.exit_status == 0);
   // The same export but for the instant it was made.
   nlohmann::json from_ctl = nlohmann::json::parse(json_export.out);
@@ -507,7 +671,7 @@ TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or
   CHECK(exported["open"] == "1");
 
   // --json: the API's response, like every other command.
-  CommandResult api = Ctl(gateway, {"--json", "report", "2026-Q1"});
+  CommandResult api = CtlAs(gateway, kSupervisor, {"--json", "report", "2026-Q1"});
   CHECK(api.exit_status == 0);
   nlohmann::json response = nlohmann::json::parse(api.out);
   CHECK(response["report"]["period"] == "2026-Q1");
@@ -521,34 +685,264 @@ TEST_CASE("mezhvedctl report prints the gateway's own figures as a table, CSV or
   CHECK(response["exported"] == "");
 
   // Other spellings of a period with today in it, and one without.
-  std::vector<std::string> day = ReportRow(Ctl(gateway, {"report", "2026-03-10..2026-03-10"}).out, "ZAGS", kZags);
+  std::vector<std::string> day =
+      ReportRow(CtlAs(gateway, kSupervisor, {"report", "2026-03-10..2026-03-10"}).out, "ZAGS", kZags);
   REQUIRE(day.size() == 14);
   CHECK(day[3] == "2");
-  CHECK(ReportRow(Ctl(gateway, {"report", "2026-H1"}).out, "ZAGS", kZags).at(3) == "2");
-  CommandResult later = Ctl(gateway, {"report", "2026-Q2"});
+  CHECK(ReportRow(CtlAs(gateway, kSupervisor, {"report", "2026-H1"}).out, "ZAGS", kZags).at(3) == "2");
+  CommandResult later = CtlAs(gateway, kSupervisor, {"report", "2026-Q2"});
   CHECK(later.exit_status == 0);
   CHECK(ReportRow(later.out, "ZAGS", kZags).empty());
   CHECK(ReportRow(later.out, "all", "all").at(3) == "0");
 
   // A malformed period is the gateway's INVALID_ARGUMENT, naming the field.
-  CommandResult malformed = Ctl(gateway, {"report", "2026-Q5"});
+  CommandResult malformed = CtlAs(gateway, kSupervisor, {"report", "2026-Q5"});
   CHECK(malformed.exit_status == 1);
   CHECK(malformed.out.empty());
   CHECK(malformed.err.starts_with("error: INVALID_ARGUMENT: "));
   CHECK(malformed.err.find("\n  period MALFORMED") != std::string::npos);
   CommandResult malformed_csv =
-      Ctl(gateway, {"report", "last-year", "--format", "csv", "--output", (dir / "never.csv").string()});
+      CtlAs(gateway, kSupervisor, {"report", "last-year", "--format", "csv", "--output", (dir / "never.csv").string()});
   CHECK(malformed_csv.exit_status == 1);
   CHECK(malformed_csv.err.starts_with("error: INVALID_ARGUMENT: "));
   CHECK_FALSE(std::filesystem::exists(dir / "never.csv"));
 
   // Usage: the format is one of three, the period is required, the output file must be writable.
-  CHECK(Ctl(gateway, {"report", "2026-Q1", "--format", "xlsx"}).exit_status == 2);
-  CHECK(Ctl(gateway, {"report"}).exit_status == 2);
+  CHECK(CtlAs(gateway, kSupervisor, {"report", "2026-Q1", "--format", "xlsx"}).exit_status == 2);
+  CHECK(CtlAs(gateway, kSupervisor, {"report"}).exit_status == 2);
   CommandResult unwritable =
-      Ctl(gateway, {"report", "2026-Q1", "--format", "csv", "--output", (dir / "missing" / "q1.csv").string()});
+      CtlAs(gateway, kSupervisor,
+            {"report", "2026-Q1", "--format", "csv", "--output", (dir / "missing" / "q1.csv").string()});
   CHECK(unwritable.exit_status == 2);
   CHECK(unwritable.err == "error: cannot write " + (dir / "missing" / "q1.csv").string() + "\n");
+}
+
+TEST_CASE("mezhvedctl watch --once prints the overview's figures per agency and organisation", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  for (const char* key : {"w-1", "w-2", "w-3"}) {
+    gateway.Send(kSocialDept, kZags, key);
+  }
+  gateway.Send(kSocialDept, kHospital, "w-4");
+  REQUIRE(gateway.Receive(kZags, 1, 2'000).size() == 1);  // leased for the configured 30 s
+
+  CommandResult frame = Ctl(gateway, {"watch", "--once"});
+  INFO(frame.out << frame.err);
+  CHECK(frame.exit_status == 0);
+  CHECK(frame.err.empty());
+  CHECK(frame.out.find('\x1b') == std::string::npos);  // no terminal codes off a terminal
+  CHECK(std::regex_search(frame.out, std::regex("^Overview at \\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z\n")));
+  std::istringstream lines(frame.out);
+  std::string line;
+  std::getline(lines, line);
+  std::getline(lines, line);
+  CHECK(Cells(line) == std::vector<std::string>{"AGENCY", "ORGANISATION", "NAME", "PENDING", "LEASED", "OLDEST UNACKED",
+                                                "DEAD LETTERS", "DUE SOON", "OVERDUE", "ATTENTION"});
+
+  // The figures are the queues' own.
+  const std::optional<v1::QueueSummary> queue = gateway.Queue(kZags);
+  REQUIRE(queue.has_value());
+  std::vector<std::string> zags = RowWith(frame.out, 1, kZags);
+  REQUIRE(zags.size() == 10);
+  CHECK(zags[0] == "ZAGS");
+  CHECK(zags[2] == "Отдел ЗАГС г. Барнаула");
+  CHECK(std::vector<std::string>{zags[3], zags[4], zags[6], zags[7], zags[8]} ==
+        std::vector<std::string>{std::to_string(queue->pending()), std::to_string(queue->leased()),
+                                 std::to_string(queue->dead_letters()), std::to_string(queue->due_soon()),
+                                 std::to_string(queue->overdue())});
+  CHECK(std::vector<std::string>{zags[3], zags[4], zags[6], zags[7], zags[8], zags[9]} ==
+        std::vector<std::string>{"3", "1", "0", "0", "0", "-"});
+  CHECK(std::regex_match(zags[5], std::regex("\\d+s")));
+  std::vector<std::string> hospital = RowWith(frame.out, 1, kHospital);
+  REQUIRE(hospital.size() == 10);
+  CHECK(std::vector<std::string>(hospital.begin() + 3, hospital.begin() + 5) == std::vector<std::string>{"1", "0"});
+  std::vector<std::string> social = RowWith(frame.out, 1, kSocialDept);  // nothing was sent to it
+  REQUIRE(social.size() == 10);
+  CHECK(social[3] == "0");
+  CHECK(social[5] == "-");
+  std::vector<std::string> total = RowOf(frame.out, "total");
+  REQUIRE(total.size() == 10);
+  CHECK(total[2] == "7 organisations");
+  CHECK(std::vector<std::string>{total[3], total[4], total[6], total[7], total[8], total[9]} ==
+        std::vector<std::string>{"4", "1", "0", "0", "0", "-"});
+  // By agency, then organisation code, as in the console.
+  std::vector<std::string> order;
+  std::istringstream rows(frame.out);
+  for (std::string row; std::getline(rows, row);) {
+    std::vector<std::string> cells = Cells(row);
+    if (cells.size() == 10 && cells[0] != "AGENCY" && cells[0] != "total" && !cells[0].starts_with("---")) {
+      order.push_back(cells[0] + " " + cells[1]);
+    }
+  }
+  CHECK(order.size() == 7);
+  CHECK(std::is_sorted(order.begin(), order.end()));
+
+  nlohmann::json json = nlohmann::json::parse(Ctl(gateway, {"--json", "watch", "--once"}).out);
+  nlohmann::json zags_json = FindBy(json["queues"], "recipientCode", kZags);
+  REQUIRE(zags_json.is_object());
+  CHECK(zags_json["pending"] == "3");
+  CHECK(zags_json["dueSoon"] == "0");
+  CHECK(zags_json["overdue"] == "0");
+
+  // Live, into a pipe: a frame per interval one after another, no terminal codes, until Ctrl-C (SIGINT), exit 0.
+  CommandResult live = RunCommand({"/usr/bin/timeout", "--preserve-status", "--signal=INT", "1.5", MEZHVEDCTL_PATH,
+                                   "--server", gateway.operator_address(), "--insecure", "watch", "--interval", "0.2"},
+                                  kCommandTimeout);
+  CHECK(live.exit_status == 0);
+  CHECK(live.out.find('\x1b') == std::string::npos);
+  size_t frames = 0;
+  for (size_t at = live.out.find("Overview at "); at != std::string::npos; at = live.out.find("Overview at ", at + 1)) {
+    ++frames;
+  }
+  CHECK(frames >= 2);
+
+  CHECK(Ctl(gateway, {"watch", "--interval", "0"}).exit_status == 2);
+}
+
+TEST_CASE("mezhvedctl show masks the citizen's data, and --reveal shows it to a supervisor and records it",
+          "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  const std::string id = gateway.Send(kSocialDept, kZags, "p-1");
+
+  CommandResult masked = Ctl(gateway, {"show", id});
+  INFO(masked.out << masked.err);
+  CHECK(masked.exit_status == 0);
+  CHECK(masked.out.starts_with("Message:            " + id + "\n"));
+  CHECK(masked.out.find("\nEnvelope (personal data masked):\n") != std::string::npos);
+  CHECK(std::regex_search(masked.out, std::regex("\n  request\\.requester_code: +SOCPROT-BARNAUL\n")));
+  CHECK(std::regex_search(masked.out, std::regex("\nSeal: +UNSEALED\n")));  // a loopback trial has no sealing key
+  CHECK(std::regex_search(masked.out, std::regex("\nOwes the answer: +ZAGS-BARNAUL \\(Отдел ЗАГС г\\. Барнаула\\), "
+                                                 "not late\n")));
+  // The test citizen (tests/support/envelopes.cc): surname, first name, SNILS, birth date.
+  for (const char* personal : {"Иванова", "Мария", "112-233-445 95", "1948-03-17"}) {
+    INFO(personal);
+    CHECK(masked.out.find(personal) == std::string::npos);
+  }
+  nlohmann::json masked_json = nlohmann::json::parse(Ctl(gateway, {"--json", "show", id}).out);
+  CHECK(masked_json["masked"] == true);
+  CHECK(masked_json["status"]["messageId"] == id);
+  CHECK(masked_json["message"]["request"]["citizen"]["lastName"] != "Иванова");
+
+  // The operator on call may not look into the citizen's data.
+  CommandResult refused = Ctl(gateway, {"show", id, "--reveal"});
+  CHECK(refused.exit_status == 1);
+  CHECK(refused.out.empty());
+  CHECK(refused.err.starts_with("error: PERMISSION_DENIED: "));
+  CHECK(refused.err.find("mezhvedctl whoami") != std::string::npos);
+  CHECK(refused.err.find("notice:") == std::string::npos);
+
+  CommandResult revealed = CtlAs(gateway, kSupervisor, {"show", id, "--reveal"});
+  INFO(revealed.out << revealed.err);
+  CHECK(revealed.exit_status == 0);
+  CHECK(revealed.err.starts_with("notice: this reveal of the personal data of message " + id + " is recorded"));
+  CHECK(revealed.out.find("\nEnvelope (personal data REVEALED):\n") != std::string::npos);
+  CHECK(std::regex_search(revealed.out, std::regex("\n  request\\.citizen\\.last_name: +Иванова\n")));
+  CHECK(std::regex_search(revealed.out, std::regex("\n  request\\.citizen\\.snils: +112-233-445 95\n")));
+
+  // Recorded in the message's history and in the audit log.
+  CHECK(std::regex_search(Ctl(gateway, {"show", id}).out,
+                          std::regex("Z  [A-Z_]+ +operator:petrov +personal data shown to the operator\n")));
+  std::vector<std::vector<std::string>> reveals = AuditRows(CtlAs(gateway, kAuditor, {"audit"}).out, "reveal");
+  REQUIRE(reveals.size() == 1);
+  CHECK(reveals[0][1] == kSupervisor);
+  CHECK(reveals[0][2] == "supervisor");
+  CHECK(reveals[0][4] == id);
+  CHECK(reveals[0][5].starts_with("cli ipv4:127.0.0.1:"));
+
+  // A reveal of nothing is refused and leaves no record.
+  CommandResult missing = CtlAs(gateway, kSupervisor, {"show", kUnknownId, "--reveal"});
+  CHECK(missing.exit_status == 1);
+  CHECK(missing.err.starts_with("error: NOT_FOUND: "));
+  CHECK(AuditRows(CtlAs(gateway, kAuditor, {"audit"}).out, "reveal").size() == 1);
+}
+
+TEST_CASE("mezhvedctl whoami names the operator, its role and what the role allows", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  const std::map<std::string, std::pair<std::string, std::string>> expected = {
+      {kOnDuty, {"operator", "view, requeue"}},
+      {kOperatorIvanova, {"operator", "view, requeue"}},
+      {kSupervisor, {"supervisor", "view, reveal, reports"}},
+      {kAuditor, {"auditor", "view, reports, audit"}},
+      {kAdministrator, {"administrator", "view, administer"}}};
+  for (const auto& [name, role_and_permissions] : expected) {
+    INFO(name);
+    CommandResult who = CtlAs(gateway, name, {"whoami"});
+    CHECK(who.exit_status == 0);
+    CHECK(who.out == "Operator:       " + name + "\nRole:           " + role_and_permissions.first +
+                         "\nMay:            " + role_and_permissions.second +
+                         "\nIdentified by:  loopback\nGateway:        test-region\n");
+  }
+  nlohmann::json session = nlohmann::json::parse(CtlAs(gateway, kAuditor, {"--json", "whoami"}).out);
+  CHECK(session["operator"] == kAuditor);
+  CHECK(session["role"] == "OPERATOR_ROLE_AUDITOR");
+  CHECK(session["permissions"] == nlohmann::json::array({"view", "reports", "audit"}));
+  CHECK(session["authenticatedBy"] == "loopback");
+  CHECK(session["csrfToken"] == "");
+  // A name the configuration does not list is nobody, on loopback too.
+  CommandResult stranger = CtlAs(gateway, "loopback", {"whoami"});
+  CHECK(stranger.exit_status == 1);
+  CHECK(stranger.err.starts_with("error: UNAUTHENTICATED: "));
+}
+
+TEST_CASE("mezhvedctl is refused what the operator's role does not allow, with PERMISSION_DENIED", "[mezhvedctl]") {
+  GatewayUnderTest gateway;
+  const std::string id = gateway.Send(kSocialDept, kZags, "r-1");
+  const auto refused = [&](const std::string& name, const std::vector<std::string>& arguments) {
+    CommandResult result = CtlAs(gateway, name, arguments);
+    INFO(name << " " << result.out << result.err);
+    CHECK(result.exit_status == 1);
+    CHECK(result.out.empty());
+    CHECK(result.err.starts_with("error: PERMISSION_DENIED: the role "));
+  };
+  refused(kAuditor, {"requeue", id});  // auditors change nothing
+  refused(kSupervisor, {"requeue", id});
+  refused(kAdministrator, {"requeue", id});
+  refused(kOperatorIvanova, {"report", "2026"});  // the operator on call has no reports
+  refused(kAdministrator, {"report", "2026"});
+  refused(kOperatorIvanova, {"show", id, "--reveal"});
+  refused(kAuditor, {"show", id, "--reveal"});  // auditors see no personal data
+  refused(kSupervisor, {"audit"});
+  refused(kAdministrator, {"audit"});
+  // What each may do.
+  CHECK(CtlAs(gateway, kAdministrator, {"queues"}).exit_status == 0);
+  CHECK(CtlAs(gateway, kAuditor, {"show", id}).exit_status == 0);
+  CHECK(CtlAs(gateway, kAuditor, {"report", "2026"}).exit_status == 0);
+  CHECK(RowOf(CtlAs(gateway, kOperatorIvanova, {"requeue", id}).out, id) ==
+        std::vector<std::string>{id, "not requeued: NOT_DEAD_LETTERED"});
+  // Nothing refused was recorded, and a requeue that put nothing back neither.
+  CommandResult audit = CtlAs(gateway, kAuditor, {"audit"});
+  CHECK(audit.exit_status == 0);
+  CHECK(AuditRows(audit.out, "requeue").empty());
+  CHECK(AuditRows(audit.out, "reveal").empty());
+}
+
+TEST_CASE("mezhvedctl hash-password prints an Argon2id hash of stdin's line without a gateway", "[mezhvedctl]") {
+  const auto hash_of = [](const std::string& input) {
+    return RunCommand(
+        {"/bin/sh", "-c", "printf '" + input + "' | '" + std::string(MEZHVEDCTL_PATH) + "' hash-password"},
+        kCommandTimeout);
+  };
+  CommandResult hashed = hash_of("petrov-night-shift\\n");
+  INFO(hashed.err);
+  CHECK(hashed.exit_status == 0);
+  CHECK(hashed.err.empty());
+  CHECK(std::regex_match(hashed.out,
+                         std::regex("\\$argon2id\\$v=19\\$m=65536,t=3,p=1\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+\n")));
+  const std::string hash = hashed.out.substr(0, hashed.out.size() - 1);
+  CHECK(adapters::console::PasswordMatches(hash, "petrov-night-shift"));
+  CHECK_FALSE(adapters::console::PasswordMatches(hash, "petrov-night-shift\n"));
+  CHECK_FALSE(adapters::console::PasswordMatches(hash, "ivanova-night-shift"));
+  CHECK(hash_of("petrov-night-shift\\n").out != hashed.out);  // a fresh salt each time
+  // A line without its end, or with a CR, is the same password.
+  CommandResult crlf = hash_of("petrov-night-shift\\r\\n");
+  CHECK(adapters::console::PasswordMatches(crlf.out.substr(0, crlf.out.size() - 1), "petrov-night-shift"));
+  CommandResult unterminated = hash_of("petrov-night-shift");
+  CHECK(adapters::console::PasswordMatches(unterminated.out.substr(0, unterminated.out.size() - 1),
+                                           "petrov-night-shift"));
+  // Nothing to hash: a usage error.
+  CommandResult empty = hash_of("");
+  CHECK(empty.exit_status == 2);
+  CHECK(empty.out.empty());
+  CHECK(hash_of("\\n").exit_status == 2);
 }
 
 TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {
@@ -571,6 +965,9 @@ TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {
   CHECK(help.out.find("requeue") != std::string::npos);
   CHECK(help.out.find("overdue") != std::string::npos);
   CHECK(help.out.find("report") != std::string::npos);
+  for (const char* command : {"watch", "audit", "whoami", "hash-password"}) {
+    CHECK(help.out.find(command) != std::string::npos);
+  }
 }
 
 TEST_CASE("mezhvedctl exits 3 when nothing listens", "[mezhvedctl]") {
@@ -603,6 +1000,20 @@ TEST_CASE("mezhvedctl speaks mutual TLS with TestPki's certificates", "[mezhvedc
   CHECK(list.exit_status == 0);
   CHECK(ListedIds(list.out) == std::vector<std::string>{id});
   CHECK(Ctl(gateway, {"show", id}).out.find("Sender:             SOCPROT-BARNAUL\n") != std::string::npos);
+  // The certificate names the operator, and the configuration its role.
+  CommandResult who = CtlAs(gateway, kSupervisor, {"whoami"});
+  CHECK(who.exit_status == 0);
+  CHECK(std::regex_search(who.out, std::regex("Operator: +petrov\n")));
+  CHECK(std::regex_search(who.out, std::regex("Role: +supervisor\n")));
+  CHECK(std::regex_search(who.out, std::regex("Identified by: +certificate\n")));
+  CommandResult refused = CtlAs(gateway, kAuditor, {"requeue", id});
+  CHECK(refused.exit_status == 1);
+  CHECK(refused.err.starts_with("error: PERMISSION_DENIED: "));
+  CommandResult revealed = CtlAs(gateway, kSupervisor, {"show", id, "--reveal"});
+  CHECK(revealed.exit_status == 0);
+  CHECK(revealed.out.find("Иванова") != std::string::npos);
+  // Sealed with the server's key over TLS: the view re-verifies the seal.
+  CHECK(std::regex_search(revealed.out, std::regex("\nSeal: +VALID, ecdsa-p256-sha256 by ")));
 
   // The test helpers' channel and call preparation reach the TLS operator API too.
   {

@@ -1,4 +1,9 @@
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
 
 #include "tools/mezhvedctl/format.h"
 #include "tools/mezhvedctl/grpc_client.h"
@@ -104,18 +109,20 @@ TEST_CASE("message lists end with the next page token", "[format]") {
   v1::ListMessagesResponse response;
   *response.add_messages() = Summary("0193a1b2-0000-7000-8000-000000000001", v1::MESSAGE_STATE_DEAD_LETTERED, 10);
   *response.add_messages() = Summary("0193a1b2-0000-7000-8000-000000000002", v1::MESSAGE_STATE_ACCEPTED, 0);
+  *response.mutable_messages(0)->mutable_answer_due_at() = At(1796158800);  // 2026-12-01T21:00:00Z
+  response.mutable_messages(0)->set_deadline_status(v1::DEADLINE_STATUS_RUNNING);
   response.set_next_page_token("CgQIARAB");
 
   std::string text = FormatMessageList(response, kAcceptedMs + 65'000);
   CHECK(text ==
         "MESSAGE ID                            KIND     STATE          SENDER           INFORMATION TYPE"
-        "              ACCEPTED (UTC)               AGE  ATTEMPTS\n"
+        "              ACCEPTED (UTC)               AGE  ATTEMPTS  ANSWER DUE (UTC)\n"
         "------------------------------------  -------  -------------  ---------------  ----------------------------"
-        "  ------------------------  ------  --------\n"
+        "  ------------------------  ------  --------  ----------------------------------\n"
         "0193a1b2-0000-7000-8000-000000000001  REQUEST  DEAD_LETTERED  SOCPROT-BARNAUL  zags.civil-status-record 1.0"
-        "  2026-11-24T10:15:30.123Z  1m 05s        10\n"
+        "  2026-11-24T10:15:30.123Z  1m 05s        10  2026-12-01T21:00:00.000Z (RUNNING)\n"
         "0193a1b2-0000-7000-8000-000000000002  REQUEST  ACCEPTED       SOCPROT-BARNAUL  zags.civil-status-record 1.0"
-        "  2026-11-24T10:15:30.123Z  1m 05s         0\n"
+        "  2026-11-24T10:15:30.123Z  1m 05s         0  -\n"
         "2 messages; next page token: CgQIARAB\n");
 
   response.clear_next_page_token();
@@ -188,7 +195,7 @@ TEST_CASE("show prints a request's answer deadline and a paper channel", "[forma
   CHECK_THAT(text, Catch::Contains("Channel:            FAX, received 2026-11-24T09:15:30.000Z\n"));
 }
 
-TEST_CASE("show of a response links its request; an ended lease says so", "[format]") {
+TEST_CASE("show of a response links its request: an ended lease says so", "[format]") {
   v1::MessageStatus status;
   status.set_message_id("r1");
   status.set_kind(v1::MESSAGE_KIND_RESPONSE);
@@ -404,6 +411,56 @@ TEST_CASE("reports print the period and one row per organisation, agency and the
   CHECK_THAT(empty, Catch::Contains("\nall     all           total         0        0     0     0        0  "));
 }
 
+TEST_CASE("message states parse by their names without the prefix, in either case", "[format]") {
+  CHECK(ParseMessageState("delivered") == v1::MESSAGE_STATE_DELIVERED);
+  CHECK(ParseMessageState("ACCEPTED") == v1::MESSAGE_STATE_ACCEPTED);
+  CHECK(ParseMessageState("Dead_Lettered") == v1::MESSAGE_STATE_DEAD_LETTERED);
+  CHECK_FALSE(ParseMessageState("").has_value());
+  CHECK_FALSE(ParseMessageState("unspecified").has_value());
+  CHECK_FALSE(ParseMessageState("MESSAGE_STATE_ACCEPTED").has_value());
+  CHECK_FALSE(ParseMessageState("frozen").has_value());
+}
+
+// Runs `check` with the process's local time zone set to `zone` (a POSIX TZ string, no tzdata needed).
+void InZone(const char* zone, const std::function<void()>& check) {
+  const char* before = std::getenv("TZ");
+  const std::string saved = before != nullptr ? before : "";
+  setenv("TZ", zone, 1);
+  tzset();
+  check();
+  if (before != nullptr) {
+    setenv("TZ", saved.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
+}
+
+TEST_CASE("list bounds are RFC 3339 instants, or local dates counted whole", "[format]") {
+  // 2026-03-10T00:00:00Z
+  constexpr int64_t kTenthOfMarch = 1773100800;
+  const auto seconds = [](std::string_view text, bool end_of_day) {
+    const std::optional<google::protobuf::Timestamp> bound = ParseTimeBound(text, end_of_day);
+    REQUIRE(bound.has_value());
+    return bound->seconds();
+  };
+  CHECK(seconds("2026-03-10T00:00:00Z", false) == kTenthOfMarch);
+  CHECK(seconds("2026-03-10T09:00:00+03:00", true) == kTenthOfMarch + 6 * 3600);  // an instant is never widened
+  CHECK(ParseTimeBound("2026-03-10T00:00:00.250Z", false)->nanos() == 250'000'000);
+  InZone("MSK-3", [&] {  // UTC+3
+    CHECK(seconds("2026-03-10", false) == kTenthOfMarch - 3 * 3600);
+    CHECK(seconds("2026-03-10", true) == kTenthOfMarch + 21 * 3600);
+    CHECK(seconds("2026-02-28", true) == kTenthOfMarch - 10 * 86400 + 21 * 3600);  // into March
+    CHECK(seconds("2025-12-31", true) == 1767225600 - 3 * 3600);                   // into 2026
+  });
+  InZone("UTC0", [&] { CHECK(seconds("2026-03-10", false) == kTenthOfMarch); });
+  for (const char* malformed : {"", "2026-3-10", "2026-02-30", "2026-13-01", "10.03.2026", "2026-03-10 09:00",
+                                "2026-03-10T09:00:00", "yesterday", "2026-03-1x"}) {
+    INFO(malformed);
+    CHECK_FALSE(ParseTimeBound(malformed, false).has_value());
+  }
+}
+
 TEST_CASE("dates print as ISO days", "[format]") {
   v1::Date date;
   CHECK(FormatDate(date) == "-");
@@ -481,6 +538,182 @@ TEST_CASE("a channel with unreadable TLS files is refused before connecting", "[
 
   options.tls.reset();
   CHECK(MakeChannel(options).ok());
+}
+
+v1::QueueSummary QueueRow(const std::string& agency, const std::string& code, const std::string& name, uint64_t pending,
+                          uint64_t dead_letters, uint64_t overdue) {
+  v1::QueueSummary queue;
+  queue.set_agency_code(agency);
+  queue.set_recipient_code(code);
+  queue.set_recipient_name(name);
+  queue.set_pending(pending);
+  queue.set_dead_letters(dead_letters);
+  queue.set_overdue(overdue);
+  return queue;
+}
+
+TEST_CASE("the overview lists organisations by agency, then the totals, and flags what wants attention",
+          "[format][watch]") {
+  v1::ListQueuesResponse response;
+  *response.add_queues() = QueueRow("ZAGS", "ZAGS-BARNAUL", "ЗАГС Барнаула", 3, 0, 1);
+  *response.add_queues() = QueueRow("HEALTH", "HEALTH-CRH-1", "ЦРБ", 1, 2, 0);
+  *response.add_queues() = QueueRow("HEALTH", "HEALTH-A", "Минздрав", 0, 0, 0);
+  response.mutable_queues(0)->set_leased(1);
+  response.mutable_queues(0)->set_due_soon(2);
+  *response.mutable_queues(0)->mutable_oldest_pending_accepted_at() = At(kAcceptedSeconds, 123'000'000);
+  *response.mutable_queues(1)->mutable_oldest_pending_accepted_at() = At(kAcceptedSeconds + 60, 123'000'000);
+
+  const std::string text = FormatOverview(response, kAcceptedMs + 65'000, false);
+  CHECK(text ==
+        "AGENCY  ORGANISATION  NAME             PENDING  LEASED  OLDEST UNACKED  DEAD LETTERS  DUE SOON  OVERDUE"
+        "  ATTENTION\n"
+        "------  ------------  ---------------  -------  ------  --------------  ------------  --------  -------"
+        "  ---------------------\n"
+        "HEALTH  HEALTH-A      Минздрав               0       0               -             0         0        0"
+        "  -\n"
+        "HEALTH  HEALTH-CRH-1  ЦРБ                    1       0              5s             2         0        0"
+        "  dead letters\n"
+        "ZAGS    ZAGS-BARNAUL  ЗАГС Барнаула          3       1          1m 05s             0         2        1"
+        "  overdue\n"
+        "total   -             3 organisations        4       1          1m 05s             2         2        1"
+        "  overdue, dead letters\n");
+
+  // On a terminal the rows that want attention are bold red, the others as they were.
+  const std::string highlighted = FormatOverview(response, kAcceptedMs + 65'000, true);
+  CHECK(highlighted.find("\n\x1b[1;31mHEALTH  HEALTH-CRH-1  ЦРБ ") != std::string::npos);
+  CHECK(highlighted.find("overdue\x1b[0m\n") != std::string::npos);
+  CHECK(highlighted.find("\nHEALTH  HEALTH-A      Минздрав ") != std::string::npos);
+  CHECK(highlighted.find("\x1b[1;31mtotal ") != std::string::npos);
+}
+
+TEST_CASE("the overview shortens the organisations' names to fit a narrow terminal", "[format][watch]") {
+  v1::ListQueuesResponse response;
+  *response.add_queues() = QueueRow("SOCPROT", "SOCPROT-HQ",
+                                    "Министерство социальной защиты Алтайского края (центральный аппарат)", 0, 0, 0);
+  const std::string wide = FormatOverview(response, kAcceptedMs, false, 0);
+  CHECK(wide.find("(центральный аппарат)") != std::string::npos);
+  const size_t full_width = DisplayWidth(wide.substr(0, wide.find('\n')));
+  CHECK(FormatOverview(response, kAcceptedMs, false, full_width + 10) == wide);  // fits: untouched
+  const std::string narrow = FormatOverview(response, kAcceptedMs, false, full_width - 20);
+  INFO(narrow);
+  const std::string header = narrow.substr(0, narrow.find('\n'));
+  CHECK(DisplayWidth(header) <= full_width - 20);
+  CHECK(narrow.find(" Министерство социальной защиты Алтайского края…  ") != std::string::npos);
+  // Never below 16 characters: the table is then wider than asked.
+  const std::string tiny = FormatOverview(response, kAcceptedMs, false, 40);
+  INFO(tiny);
+  CHECK(tiny.find(" Министерство со… ") != std::string::npos);
+}
+
+TEST_CASE("the audit log prints one row per entry, then the page token", "[format][audit]") {
+  v1::AuditPage page;
+  v1::AuditEntry* reveal = page.add_entries();
+  *reveal->mutable_at() = At(kAcceptedSeconds, 123'000'000);
+  reveal->set_operator_("petrov");
+  reveal->set_role(config::v1::OPERATOR_ROLE_SUPERVISOR);
+  reveal->set_action("reveal");
+  reveal->set_target("0193a1b2-0000-7000-8000-000000000001");
+  reveal->set_detail("personal data shown");
+  reveal->set_client("cli ipv4:127.0.0.1:40112");
+  v1::AuditEntry* failed = page.add_entries();
+  *failed->mutable_at() = At(kAcceptedSeconds - 60);
+  failed->set_operator_("nobody");
+  failed->set_action("sign_in_failed");
+  failed->set_client("console 10.0.0.5:53211");
+  page.set_next_page_token("AAAB");
+  CHECK(FormatAudit(page) ==
+        "TIME (UTC)                OPERATOR  ROLE        ACTION          TARGET                                "
+        "CLIENT                    DETAIL\n"
+        "------------------------  --------  ----------  --------------  ------------------------------------  "
+        "------------------------  -------------------\n"
+        "2026-11-24T10:15:30.123Z  petrov    supervisor  reveal          0193a1b2-0000-7000-8000-000000000001  "
+        "cli ipv4:127.0.0.1:40112  personal data shown\n"
+        "2026-11-24T10:14:30.000Z  nobody    -           sign_in_failed  -                                     "
+        "console 10.0.0.5:53211    -\n"
+        "2 entries; next page token: AAAB\n");
+  page.clear_next_page_token();
+  page.mutable_entries()->RemoveLast();
+  CHECK(FormatAudit(page).ends_with("\n1 entry; last page.\n"));
+  CHECK(FormatAudit(v1::AuditPage()) == "0 entries; last page.\n");
+}
+
+TEST_CASE("roles print in lower case", "[format]") {
+  CHECK(RoleName(config::v1::OPERATOR_ROLE_OPERATOR) == "operator");
+  CHECK(RoleName(config::v1::OPERATOR_ROLE_ADMINISTRATOR) == "administrator");
+  CHECK(RoleName(config::v1::OPERATOR_ROLE_LOOPBACK) == "loopback");
+  CHECK(RoleName(config::v1::OPERATOR_ROLE_UNSPECIFIED) == "-");
+}
+
+TEST_CASE("a message view prints the status, the seal, the late party and the envelope's fields", "[format][show]") {
+  v1::MessageView view;
+  v1::MessageStatus& status = *view.mutable_status();
+  status.set_message_id("0193a1b2-0000-7000-8000-000000000001");
+  status.set_kind(v1::MESSAGE_KIND_REQUEST);
+  status.set_state(v1::MESSAGE_STATE_ACCEPTED);
+  status.set_sender_code("SOCPROT-BARNAUL");
+  status.set_recipient_code("ZAGS-BARNAUL");
+  *status.mutable_accepted_at() = At(kAcceptedSeconds, 123'000'000);
+  v1::Message& message = *view.mutable_message();
+  message.set_message_id(status.message_id());
+  message.set_sender_code("SOCPROT-BARNAUL");
+  message.set_sealed_xml("<sealed/>");
+  v1::RequestEnvelope& request = *message.mutable_request();
+  request.set_requester_code("SOCPROT-BARNAUL");
+  request.mutable_citizen()->set_last_name("И.");
+  request.mutable_citizen()->add_other_identifiers()->set_kind("passport");
+  *request.mutable_registration()->mutable_sent_date() = v1::Date();
+  request.mutable_registration()->mutable_sent_date()->set_year(2026);
+  request.mutable_registration()->mutable_sent_date()->set_month(3);
+  request.mutable_registration()->mutable_sent_date()->set_day(10);
+  request.mutable_reply_contact()->set_postal_address("line one\nline two");
+  view.set_masked(true);
+  view.set_payload_bytes(1234);
+  view.mutable_seal()->set_verdict(v1::SEAL_VERDICT_VALID);
+  view.mutable_seal()->set_algorithm("gost2012-256");
+  view.mutable_seal()->set_signer("CN=mezhved");
+  view.set_late_party_code("ZAGS-BARNAUL");
+  view.set_late_party_name("ЗАГС");
+  view.set_working_days_late(3);
+
+  const std::string text = FormatMessageView(view, kAcceptedMs + 5'000);
+  INFO(text);
+  CHECK(text.starts_with(FormatMessageStatus(status, kAcceptedMs + 5'000) + "\n"));
+  CHECK(text.find("\nSeal:             VALID, gost2012-256 by CN=mezhved\n"
+                  "Owes the answer:  ZAGS-BARNAUL (ЗАГС), 3 working days late\n"
+                  "Payload:          1234 bytes, not shown\n"
+                  "\nEnvelope (personal data masked):\n") != std::string::npos);
+  CHECK(
+      text.ends_with("Envelope (personal data masked):\n"
+                     "  request.requester_code:                     SOCPROT-BARNAUL\n"
+                     "  request.citizen.last_name:                  И.\n"
+                     "  request.citizen.other_identifiers[0].kind:  passport\n"
+                     "  request.reply_contact.postal_address:       line one line two\n"
+                     "  request.registration.sent_date:             2026-03-10\n"));
+  CHECK(text.find("sealed") == std::string::npos);  // the sealed form is never printed
+
+  view.set_masked(false);
+  request.set_payload("<a/>");
+  const std::string revealed = FormatMessageView(view, kAcceptedMs);
+  CHECK(revealed.find("\nEnvelope (personal data REVEALED):\n") != std::string::npos);
+  CHECK(revealed.find("\n  request.payload:") != std::string::npos);
+  CHECK(revealed.find("4 bytes (--json shows them)\n") != std::string::npos);
+}
+
+TEST_CASE("whoami prints the operator, its role and what it may do", "[format]") {
+  v1::ConsoleSession session;
+  session.set_operator_("sidorova");
+  session.set_role(config::v1::OPERATOR_ROLE_AUDITOR);
+  session.add_permissions("view");
+  session.add_permissions("reports");
+  session.add_permissions("audit");
+  session.set_authenticated_by("certificate");
+  session.set_instance_name("altai");
+  CHECK(FormatSession(session) ==
+        "Operator:       sidorova\n"
+        "Role:           auditor\n"
+        "May:            view, reports, audit\n"
+        "Identified by:  certificate\n"
+        "Gateway:        altai\n");
 }
 
 }  // namespace

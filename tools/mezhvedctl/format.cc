@@ -1,11 +1,18 @@
 #include "tools/mezhvedctl/format.h"
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <tuple>
 #include <utility>
 
 namespace mezhved::ctl {
@@ -283,6 +290,57 @@ std::string FormatDate(const v1::Date& date) {
   return text.data();
 }
 
+std::optional<v1::MessageState> ParseMessageState(std::string_view text) {
+  std::string name = "MESSAGE_STATE_";
+  for (char c : text) {
+    name += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  v1::MessageState state = v1::MESSAGE_STATE_UNSPECIFIED;
+  if (text.empty() || !v1::MessageState_Parse(name, &state) || state == v1::MESSAGE_STATE_UNSPECIFIED) {
+    return std::nullopt;
+  }
+  return state;
+}
+
+std::optional<google::protobuf::Timestamp> ParseTimeBound(std::string_view text, bool end_of_day) {
+  google::protobuf::Timestamp instant;
+  if (text.find('T') != std::string_view::npos) {
+    if (!google::protobuf::util::TimeUtil::FromString(std::string(text), &instant)) {
+      return std::nullopt;
+    }
+    return instant;
+  }
+  // YYYY-MM-DD: digits and dashes where they belong, then a real day of the calendar.
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::all_of(text.begin(), text.end(), [](char c) { return c == '-' || std::isdigit(c) != 0; });
+  if (!shaped) {
+    return std::nullopt;
+  }
+  const auto number = [text](size_t at, size_t length) {
+    return std::atoi(std::string(text.substr(at, length)).c_str());
+  };
+  std::tm local{};
+  local.tm_year = number(0, 4) - 1900;
+  local.tm_mon = number(5, 2) - 1;
+  local.tm_mday = number(8, 2);
+  local.tm_isdst = -1;  // whatever the zone's rules say for that day
+  const std::tm asked = local;
+  if (std::mktime(&local) == -1 || local.tm_year != asked.tm_year || local.tm_mon != asked.tm_mon ||
+      local.tm_mday != asked.tm_mday) {
+    return std::nullopt;  // mktime moved it: no such day (2026-02-30)
+  }
+  if (end_of_day) {
+    local = asked;
+    local.tm_mday += 1;  // mktime carries it into the next month or year
+  }
+  const std::time_t seconds = std::mktime(&local);
+  if (seconds == -1) {
+    return std::nullopt;
+  }
+  instant.set_seconds(seconds);
+  return instant;
+}
+
 std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now) {
   if (response.queues().empty()) {
     return "No queues.\n";
@@ -302,12 +360,18 @@ std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now)
 std::string FormatMessageList(const v1::ListMessagesResponse& response, UnixMillis now) {
   std::string text;
   if (!response.messages().empty()) {
-    TextTable table({"MESSAGE ID", "KIND", "STATE", "SENDER", "INFORMATION TYPE", "ACCEPTED (UTC)", "AGE", "ATTEMPTS"});
+    TextTable table({"MESSAGE ID", "KIND", "STATE", "SENDER", "INFORMATION TYPE", "ACCEPTED (UTC)", "AGE", "ATTEMPTS",
+                     "ANSWER DUE (UTC)"});
     table.AlignColumn(6, TextTable::Align::kRight).AlignColumn(7, TextTable::Align::kRight);
     for (const v1::MessageSummary& message : response.messages()) {
+      // "2026-03-17T21:00:00.000Z (RUNNING)", as `show` has it; "-" when no answer is due.
+      std::string deadline = FormatTimestamp(message.answer_due_at());
+      if (message.deadline_status() != v1::DEADLINE_STATUS_UNSPECIFIED) {
+        deadline += " (" + DeadlineStatusName(message.deadline_status()) + ")";
+      }
       table.AddRow({message.message_id(), KindName(message.kind()), StateName(message.state()), message.sender_code(),
                     InformationTypeText(message.information_type()), FormatTimestamp(message.accepted_at()),
-                    FormatAge(message.accepted_at(), now), std::to_string(message.delivery_attempts())});
+                    FormatAge(message.accepted_at(), now), std::to_string(message.delivery_attempts()), deadline});
     }
     text = table.Render();
   }
@@ -501,6 +565,289 @@ std::string FormatScrub(const v1::ScrubSealsResponse& scrub) {
     text += FormatSealCheck(failure);
   }
   return text;
+}
+
+namespace {
+
+// The overview's rows in the console's order: by agency, then organisation code.
+std::vector<const v1::QueueSummary*> ByAgency(const v1::ListQueuesResponse& response) {
+  std::vector<const v1::QueueSummary*> queues;
+  queues.reserve(response.queues_size());
+  for (const v1::QueueSummary& queue : response.queues()) {
+    queues.push_back(&queue);
+  }
+  std::stable_sort(queues.begin(), queues.end(), [](const v1::QueueSummary* a, const v1::QueueSummary* b) {
+    return std::tie(a->agency_code(), a->recipient_code()) < std::tie(b->agency_code(), b->recipient_code());
+  });
+  return queues;
+}
+
+// "overdue", "dead letters", both, or "-": why a row of the overview wants an operator's eye.
+std::string Attention(uint64_t overdue, uint64_t dead_letters) {
+  std::string why;
+  if (overdue > 0) {
+    why = "overdue";
+  }
+  if (dead_letters > 0) {
+    why += (why.empty() ? "" : ", ") + std::string("dead letters");
+  }
+  return why.empty() ? kNone : why;
+}
+
+constexpr std::string_view kBoldRed = "\x1b[1;31m";
+constexpr std::string_view kReset = "\x1b[0m";
+
+// The fields of a message's envelope as "path: value" lines, recursively, in field-number order; what `show` prints
+// in its own lines above (ids, kind, parties, acceptance, attempts) and the sealed form are left out, and payloads
+// are named by their size.
+void FlattenFields(const google::protobuf::Message& message, const std::string& prefix,
+                   std::vector<std::pair<std::string, std::string>>* lines) {
+  using google::protobuf::FieldDescriptor;
+  static const std::array<std::string_view, 7> kShownAbove = {
+      "message_id", "kind", "sender_code", "recipient_code", "accepted_at", "delivery_attempt", "sealed_xml"};
+  const google::protobuf::Reflection* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    if (prefix.empty() && std::find(kShownAbove.begin(), kShownAbove.end(), field->name()) != kShownAbove.end()) {
+      continue;
+    }
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string path =
+          prefix + field->name() + (field->is_repeated() ? "[" + std::to_string(i) + "]" : std::string());
+      const bool repeated = field->is_repeated();
+      std::string value;
+      switch (field->cpp_type()) {
+        case FieldDescriptor::CPPTYPE_MESSAGE: {
+          const google::protobuf::Message& child =
+              repeated ? reflection->GetRepeatedMessage(message, field, i) : reflection->GetMessage(message, field);
+          if (const auto* timestamp = dynamic_cast<const google::protobuf::Timestamp*>(&child)) {
+            value = FormatTimestamp(*timestamp);
+          } else if (const auto* date = dynamic_cast<const v1::Date*>(&child)) {
+            value = FormatDate(*date);
+          } else {
+            FlattenFields(child, path + ".", lines);
+            continue;
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_STRING: {
+          const std::string text =
+              repeated ? reflection->GetRepeatedString(message, field, i) : reflection->GetString(message, field);
+          if (field->name() == "payload" || field->type() == FieldDescriptor::TYPE_BYTES) {
+            value = std::to_string(text.size()) + " bytes (--json shows them)";
+          } else {
+            value = text;
+            std::replace(value.begin(), value.end(), '\n', ' ');
+          }
+          break;
+        }
+        case FieldDescriptor::CPPTYPE_ENUM:
+          value = repeated ? reflection->GetRepeatedEnum(message, field, i)->name()
+                           : reflection->GetEnum(message, field)->name();
+          break;
+        case FieldDescriptor::CPPTYPE_BOOL:
+          value = (repeated ? reflection->GetRepeatedBool(message, field, i) : reflection->GetBool(message, field))
+                      ? "true"
+                      : "false";
+          break;
+        case FieldDescriptor::CPPTYPE_INT32:
+          value = std::to_string(repeated ? reflection->GetRepeatedInt32(message, field, i)
+                                          : reflection->GetInt32(message, field));
+          break;
+        case FieldDescriptor::CPPTYPE_INT64:
+          value = std::to_string(repeated ? reflection->GetRepeatedInt64(message, field, i)
+                                          : reflection->GetInt64(message, field));
+          break;
+        case FieldDescriptor::CPPTYPE_UINT32:
+          value = std::to_string(repeated ? reflection->GetRepeatedUInt32(message, field, i)
+                                          : reflection->GetUInt32(message, field));
+          break;
+        case FieldDescriptor::CPPTYPE_UINT64:
+          value = std::to_string(repeated ? reflection->GetRepeatedUInt64(message, field, i)
+                                          : reflection->GetUInt64(message, field));
+          break;
+        case FieldDescriptor::CPPTYPE_DOUBLE:
+        case FieldDescriptor::CPPTYPE_FLOAT:
+          value = std::to_string(repeated ? reflection->GetRepeatedDouble(message, field, i)
+                                          : reflection->GetDouble(message, field));
+          break;
+      }
+      lines->emplace_back(path, value);
+    }
+  }
+}
+
+std::string Counted(size_t count, std::string_view one, std::string_view many) {
+  return std::to_string(count) + " " + std::string(count == 1 ? one : many);
+}
+
+// `text` cut to `width` characters (code points) at most, ending in an ellipsis when it was cut.
+std::string Truncated(const std::string& text, size_t width) {
+  if (DisplayWidth(text) <= width || width == 0) {
+    return text;
+  }
+  size_t kept = 0;
+  size_t end = 0;
+  while (end < text.size()) {
+    const bool starts_character = (static_cast<unsigned char>(text[end]) & 0xC0) != 0x80;
+    if (starts_character && ++kept == width) {  // this character's place goes to the ellipsis
+      break;
+    }
+    ++end;
+  }
+  std::string kept_text = text.substr(0, end);
+  while (kept_text.ends_with(' ')) {
+    kept_text.pop_back();
+  }
+  return kept_text + "…";
+}
+
+}  // namespace
+
+std::string RoleName(config::v1::OperatorRole role) {
+  if (role == config::v1::OPERATOR_ROLE_UNSPECIFIED) {
+    return kNone;
+  }
+  std::string name = WithoutPrefix(config::v1::OperatorRole_Name(role), "OPERATOR_ROLE_", role);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+std::string FormatOverview(const v1::ListQueuesResponse& response, UnixMillis now, bool highlight, size_t max_width) {
+  size_t name_width = 0;  // no limit
+  if (max_width > 0) {
+    // The names give way to a narrow terminal. The rule under the header is as wide as the table.
+    constexpr size_t kShortestName = 16;  // as wide as the totals' "22 organisations"
+    const std::string unlimited = FormatOverview(response, now, false, 0);
+    const size_t header_end = unlimited.find('\n');
+    const size_t rule_end = unlimited.find('\n', header_end + 1);
+    const size_t table_width =
+        DisplayWidth(std::string_view(unlimited).substr(header_end + 1, rule_end - header_end - 1));
+    if (table_width > max_width) {
+      size_t longest = 0;
+      for (const v1::QueueSummary& queue : response.queues()) {
+        longest = std::max(longest, DisplayWidth(queue.recipient_name()));
+      }
+      const size_t over = table_width - max_width;
+      name_width = std::max(kShortestName, longest > over ? longest - over : 0);
+    }
+  }
+  TextTable table({"AGENCY", "ORGANISATION", "NAME", "PENDING", "LEASED", "OLDEST UNACKED", "DEAD LETTERS", "DUE SOON",
+                   "OVERDUE", "ATTENTION"});
+  for (size_t column : {3, 4, 5, 6, 7, 8}) {
+    table.AlignColumn(column, TextTable::Align::kRight);
+  }
+  v1::QueueSummary total;
+  std::vector<bool> flagged;
+  const std::vector<const v1::QueueSummary*> queues = ByAgency(response);
+  for (const v1::QueueSummary* queue : queues) {
+    table.AddRow({OrNone(queue->agency_code()), queue->recipient_code(),
+                  Truncated(OrNone(queue->recipient_name()), name_width), std::to_string(queue->pending()),
+                  std::to_string(queue->leased()), FormatAge(queue->oldest_pending_accepted_at(), now),
+                  std::to_string(queue->dead_letters()), std::to_string(queue->due_soon()),
+                  std::to_string(queue->overdue()), Attention(queue->overdue(), queue->dead_letters())});
+    flagged.push_back(queue->overdue() > 0 || queue->dead_letters() > 0);
+    total.set_pending(total.pending() + queue->pending());
+    total.set_leased(total.leased() + queue->leased());
+    total.set_dead_letters(total.dead_letters() + queue->dead_letters());
+    total.set_due_soon(total.due_soon() + queue->due_soon());
+    total.set_overdue(total.overdue() + queue->overdue());
+    const google::protobuf::Timestamp& oldest = queue->oldest_pending_accepted_at();
+    if (IsSet(oldest) &&
+        (!total.has_oldest_pending_accepted_at() || ToMillis(oldest) < ToMillis(total.oldest_pending_accepted_at()))) {
+      *total.mutable_oldest_pending_accepted_at() = oldest;
+    }
+  }
+  table.AddRow({"total", kNone, Counted(queues.size(), "organisation", "organisations"),
+                std::to_string(total.pending()), std::to_string(total.leased()),
+                FormatAge(total.oldest_pending_accepted_at(), now), std::to_string(total.dead_letters()),
+                std::to_string(total.due_soon()), std::to_string(total.overdue()),
+                Attention(total.overdue(), total.dead_letters())});
+  flagged.push_back(total.overdue() > 0 || total.dead_letters() > 0);
+
+  std::string text;
+  const std::string rendered = table.Render();
+  size_t start = 0;
+  for (size_t line = 0; start < rendered.size(); ++line) {
+    const size_t end = rendered.find('\n', start);
+    const std::string_view row(rendered.data() + start, (end == std::string::npos ? rendered.size() : end) - start);
+    const bool bold = highlight && line >= 2 && flagged.at(line - 2);  // after the header and its rule
+    text += bold ? std::string(kBoldRed) + std::string(row) + std::string(kReset) : std::string(row);
+    text += '\n';
+    start = end == std::string::npos ? rendered.size() : end + 1;
+  }
+  return text;
+}
+
+std::string FormatAudit(const v1::AuditPage& page) {
+  std::string text;
+  if (!page.entries().empty()) {
+    TextTable table({"TIME (UTC)", "OPERATOR", "ROLE", "ACTION", "TARGET", "CLIENT", "DETAIL"});
+    for (const v1::AuditEntry& entry : page.entries()) {
+      table.AddRow({FormatTimestamp(entry.at()), OrNone(entry.operator_()), RoleName(entry.role()),
+                    OrNone(entry.action()), OrNone(entry.target()), OrNone(entry.client()), OrNone(entry.detail())});
+    }
+    text = table.Render();
+  }
+  text += Counted(page.entries_size(), "entry", "entries");
+  if (page.next_page_token().empty()) {
+    return text + "; last page.\n";
+  }
+  return text + "; next page token: " + page.next_page_token() + "\n";
+}
+
+std::string FormatMessageView(const v1::MessageView& view, UnixMillis now) {
+  std::string text = FormatMessageStatus(view.status(), now) + "\n";
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string seal = WithoutPrefix(v1::SealVerdict_Name(view.seal().verdict()), "SEAL_VERDICT_", view.seal().verdict());
+  if (!view.seal().error_code().empty()) {
+    seal += " (" + view.seal().error_code() + ")";
+  }
+  if (!view.seal().signer().empty()) {
+    seal += ", " + view.seal().algorithm() + " by " + view.seal().signer();
+  }
+  fields.emplace_back("Seal", seal);
+  if (!view.late_party_code().empty()) {
+    std::string party = view.late_party_code();
+    if (!view.late_party_name().empty()) {
+      party += " (" + view.late_party_name() + ")";
+    }
+    party += view.working_days_late() == 0
+                 ? ", not late"
+                 : ", " + Counted(view.working_days_late(), "working day", "working days") + " late";
+    fields.emplace_back("Owes the answer", party);
+  }
+  fields.emplace_back("Payload", std::to_string(view.payload_bytes()) + " bytes" +
+                                     (view.masked() ? ", not shown" : " (--json shows it)"));
+  text += FieldBlock(fields) + "\n";
+  text += view.masked() ? "Envelope (personal data masked):\n" : "Envelope (personal data REVEALED):\n";
+  std::vector<std::pair<std::string, std::string>> envelope;
+  FlattenFields(view.message(), "", &envelope);
+  if (envelope.empty()) {
+    return text + "  " + kNone + "\n";
+  }
+  const std::string block = FieldBlock(envelope);
+  size_t start = 0;
+  while (start < block.size()) {
+    const size_t end = block.find('\n', start);
+    text += "  " + block.substr(start, end - start + 1);
+    start = end + 1;
+  }
+  return text;
+}
+
+std::string FormatSession(const v1::ConsoleSession& session) {
+  std::string permissions;
+  for (const std::string& permission : session.permissions()) {
+    permissions += (permissions.empty() ? "" : ", ") + permission;
+  }
+  return FieldBlock({{"Operator", session.operator_()},
+                     {"Role", RoleName(session.role())},
+                     {"May", permissions.empty() ? "nothing" : permissions},
+                     {"Identified by", OrNone(session.authenticated_by())},
+                     {"Gateway", OrNone(session.instance_name())}});
 }
 
 }  // namespace mezhved::ctl

@@ -1,8 +1,10 @@
-// What mezhvedctl prints: aligned tables, humanised durations, UTC timestamps and the texts of each subcommand.
-// Pure functions of the responses and "now", so they are unit-tested without a server.
+// What mezhvedctl prints: aligned tables, humanised durations, UTC timestamps and the texts of each subcommand; and
+// the few arguments it must interpret (message states, dates and instants). Pure functions of the responses and
+// "now" (and, for dates, the machine's time zone), so they are unit-tested without a server.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,9 +60,18 @@ std::string InformationTypeText(const v1::InformationTypeRef& type);
 // "2026-03-31", or "-" when the date is unset.
 std::string FormatDate(const v1::Date& date);
 
+// A message state as the operator types it: its name without the prefix, in either case ("delivered",
+// "DEAD_LETTERED"); nullopt for anything else, the unspecified state included.
+std::optional<v1::MessageState> ParseMessageState(std::string_view text);
+// A bound of `list --from/--to`: an RFC 3339 instant ("2026-03-10T09:00:00+03:00", "2026-03-10T06:00:00Z") as it is,
+// or a date YYYY-MM-DD in the machine's local time zone (TZ): its first instant, or with `end_of_day` the first
+// instant of the next day, so that a date given as the end of a range counts whole. nullopt for anything else.
+std::optional<google::protobuf::Timestamp> ParseTimeBound(std::string_view text, bool end_of_day);
+
 // `mezhvedctl queues`: one row per recipient organisation.
 std::string FormatQueues(const v1::ListQueuesResponse& response, UnixMillis now);
-// `mezhvedctl list`: one row per message, then the next page token when there is one.
+// `mezhvedctl list`: one row per message, with its answer deadline and the deadline's status, then the next page
+// token when there is one.
 std::string FormatMessageList(const v1::ListMessagesResponse& response, UnixMillis now);
 // `mezhvedctl show`: the message's fields (a request's answer deadline with its status; the request a notice is
 // about), its links to requests/responses and its history timeline (with deadline events and refusal reasons).
@@ -83,5 +94,21 @@ std::string FormatScrub(const v1::ScrubSealsResponse& scrub);
 std::string FormatReport(const v1::ComplianceReport& report);
 // An RPC failure: "error: CODE: message", then one line per failing field.
 std::string FormatRpcError(const RpcError& error);
+// An operator's role as mezhvedctl prints it: "operator", "supervisor", "auditor", "administrator", "loopback";
+// "-" when unspecified (an audit entry of a failed sign-in).
+std::string RoleName(config::v1::OperatorRole role);
+// `mezhvedctl watch`: one frame of the overview, one row per organisation by agency, then the totals: pending,
+// leased, the age of the oldest unacknowledged message, dead letters, due-soon and overdue requests, and why a row
+// wants attention (overdue, dead letters). With `highlight` such rows are bold red (ANSI codes, for a terminal). A
+// `max_width` (a terminal's columns; 0: none) shortens the organisations' names, with an ellipsis, to fit if it can.
+std::string FormatOverview(const v1::ListQueuesResponse& response, UnixMillis now, bool highlight,
+                           size_t max_width = 0);
+// `mezhvedctl audit`: one row per entry as the gateway lists them (newest first), then the next page token.
+std::string FormatAudit(const v1::AuditPage& page);
+// `mezhvedctl show`: the message's status as FormatMessageStatus prints it, then its seal's verdict, who owes the
+// answer and how late, and the envelope's fields (masked, or revealed) as "path: value" lines; payloads by size.
+std::string FormatMessageView(const v1::MessageView& view, UnixMillis now);
+// `mezhvedctl whoami`: the operator, its role and what the role allows.
+std::string FormatSession(const v1::ConsoleSession& session);
 
 }  // namespace mezhved::ctl

@@ -3,16 +3,24 @@
 // Exit status: 0 done, 1 the gateway reported an error (or a message was not requeued), 2 usage (or a --output file
 // that cannot be written), 3 no connection.
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "adapters/console/password.h"
 #include "common/clock.h"
 #include "mezhved/v1/operator.grpc.pb.h"
 #include "tools/mezhvedctl/format.h"
@@ -22,6 +30,8 @@ namespace mezhved::ctl {
 namespace {
 
 enum ExitCode : int { kExitOk = 0, kExitServerError = 1, kExitUsage = 2, kExitCannotConnect = 3 };
+
+using google::protobuf::Timestamp;
 
 struct GlobalOptions {
   std::string server = "127.0.0.1:7791";
@@ -41,6 +51,82 @@ struct PageOptions {
   bool all_pages = false;
 };
 
+struct WatchOptions {
+  double interval_seconds = 2;
+  bool once = false;
+};
+
+// Set by SIGINT or SIGTERM while `watch` runs: it stops after the frame it is on.
+volatile std::sig_atomic_t stop_watching = 0;
+extern "C" void StopWatching(int /*signal*/) { stop_watching = 1; }
+
+// The terminal's settings while a password is typed with the echo off, restored on Ctrl-C too.
+termios terminal_before_password{};
+extern "C" void RestoreEchoAndExit(int /*signal*/) {
+  tcsetattr(STDIN_FILENO, TCSANOW, &terminal_before_password);
+  constexpr char kNewline[] = "\n";
+  [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, kNewline, 1);
+  _exit(130);
+}
+
+// The width of the terminal on stdout, read again for each frame so that a resized window is filled; 0 if unknown.
+size_t TerminalColumns() {
+  winsize size{};
+  return ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 ? size.ws_col : 0;
+}
+
+// One line of stdin without its line end; nullopt at the end of input. On a terminal it prompts on stderr and turns
+// the echo off while the line is typed.
+std::optional<std::string> ReadSecretLine(bool terminal, const char* prompt) {
+  if (terminal) {
+    std::cerr << prompt << std::flush;
+    tcgetattr(STDIN_FILENO, &terminal_before_password);
+    termios quiet = terminal_before_password;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    std::signal(SIGINT, RestoreEchoAndExit);
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string line;
+  const bool read = static_cast<bool>(std::getline(std::cin, line));
+  if (terminal) {
+    tcsetattr(STDIN_FILENO, TCSAFLUSH, &terminal_before_password);
+    std::signal(SIGINT, SIG_DFL);
+    std::cerr << "\n";
+  }
+  if (!read) {
+    return std::nullopt;
+  }
+  if (line.ends_with('\r')) {
+    line.pop_back();
+  }
+  return line;
+}
+
+// `mezhvedctl hash-password`: no daemon needed. On a terminal the password is typed twice without echo; otherwise
+// stdin's first line is the password (for scripts: `printf '%s\n' "$PASSWORD" | mezhvedctl hash-password`).
+int HashPasswordCommand() {
+  const bool terminal = isatty(STDIN_FILENO) == 1;
+  std::optional<std::string> password = ReadSecretLine(terminal, "Password: ");
+  if (!password || password->empty()) {
+    std::cerr << "error: no password given (an empty one is refused)\n";
+    return kExitUsage;
+  }
+  if (terminal) {
+    std::optional<std::string> again = ReadSecretLine(terminal, "The same again: ");
+    if (!again || *again != *password) {
+      std::cerr << "error: the two passwords differ; nothing was hashed\n";
+      return kExitUsage;
+    }
+  }
+  StatusOr<std::string> hash = adapters::console::HashPassword(*password);
+  if (!hash.ok()) {
+    std::cerr << "error: " << hash.status().message() << "\n";
+    return kExitServerError;
+  }
+  std::cout << *hash << "\n";
+  return kExitOk;
+}
+
 struct ReportOptions {
   std::string period;
   std::string format = "table";
@@ -54,6 +140,11 @@ struct ListOptions {
   bool newest_first = false;
   std::string page_token;
   bool all_pages = false;
+  // Filters, as typed (checked when parsed: see AddListFilters).
+  std::string state;
+  std::string information_type_id;
+  std::string accepted_from;
+  std::string accepted_to;
 };
 
 std::string ToJson(const google::protobuf::Message& message) {
@@ -95,6 +186,16 @@ class Console {
     request.set_page_size(list.limit);
     request.set_newest_first(list.newest_first);
     request.set_page_token(list.page_token);
+    if (!list.state.empty()) {
+      request.set_state(ParseMessageState(list.state).value_or(v1::MESSAGE_STATE_UNSPECIFIED));
+    }
+    request.set_information_type_id(list.information_type_id);
+    if (!list.accepted_from.empty()) {
+      *request.mutable_accepted_from() = ParseTimeBound(list.accepted_from, false).value_or(Timestamp());
+    }
+    if (!list.accepted_to.empty()) {
+      *request.mutable_accepted_to() = ParseTimeBound(list.accepted_to, true).value_or(Timestamp());
+    }
     v1::ListMessagesResponse all;
     do {
       v1::ListMessagesResponse page;
@@ -112,17 +213,114 @@ class Console {
     return kExitOk;
   }
 
-  int Show(const std::string& message_id) {
+  // A message as the console shows it: masked (ViewMessage), or with `reveal` unmasked (RevealMessage, which the
+  // gateway records in the message's history and the audit log).
+  int Show(const std::string& message_id, bool reveal) {
     v1::GetMessageRequest request;
     request.set_message_id(message_id);
-    v1::MessageStatus response;
+    v1::MessageView view;
     grpc::ClientContext context;
     Prepare(context);
-    grpc::Status status = stub_->GetMessage(&context, request, &response);
+    grpc::Status status =
+        reveal ? stub_->RevealMessage(&context, request, &view) : stub_->ViewMessage(&context, request, &view);
     if (!status.ok()) {
       return Fail(status, context);
     }
-    Print(response, FormatMessageStatus(response, SystemClock().NowMs()));
+    if (reveal) {
+      std::cerr << "notice: this reveal of the personal data of message " << message_id
+                << " is recorded in its history and in the audit log, with your name and the time\n";
+    }
+    Print(view, FormatMessageView(view, SystemClock().NowMs()));
+    return kExitOk;
+  }
+
+  // The overview, redrawn every interval until Ctrl-C: in place on a terminal (ANSI), one frame after another when
+  // stdout is a pipe or a file, one frame only with --once (no ANSI codes either way off a terminal).
+  int Watch(const WatchOptions& watch) {
+    const bool terminal = !watch.once && isatty(STDOUT_FILENO) == 1;
+    if (!watch.once) {
+      std::signal(SIGINT, StopWatching);
+      std::signal(SIGTERM, StopWatching);
+    }
+    const auto interval = std::chrono::duration<double>(watch.interval_seconds);
+    for (bool first = true; stop_watching == 0; first = false) {
+      v1::ListQueuesResponse queues;
+      grpc::ClientContext context;
+      Prepare(context);
+      grpc::Status status = stub_->ListQueues(&context, v1::ListQueuesRequest(), &queues);
+      const UnixMillis now = SystemClock().NowMs();
+      const std::string at = FormatTimestamp(google::protobuf::util::TimeUtil::MillisecondsToTimestamp(now));
+      std::string frame;
+      if (status.ok()) {
+        frame = options_.json
+                    ? ToJson(queues)
+                    : "Overview at " + at + "\n" +
+                          FormatOverview(queues, now, /*highlight=*/terminal, terminal ? TerminalColumns() : 0);
+      } else {
+        const RpcError error = DecodeRpcError(status, context.GetServerTrailingMetadata());
+        // A gateway that restarts or stops for a while is waited for; a refusal (identity, role) ends the watch.
+        const bool passing =
+            error.grpc_code == grpc::StatusCode::UNAVAILABLE || error.grpc_code == grpc::StatusCode::DEADLINE_EXCEEDED;
+        if (watch.once || !passing) {
+          return Fail(status, context);
+        }
+        frame = "Overview at " + at + ": no answer from " + options_.server + " (" + error.detail.code() + ": " +
+                error.detail.message() + "); trying again\n";
+      }
+      if (terminal) {
+        // Home, the frame with each line's old tail cleared, then whatever the last frame left below it.
+        std::string drawn = first ? "\x1b[2J\x1b[H" : "\x1b[H";
+        for (size_t start = 0; start < frame.size();) {
+          const size_t end = frame.find('\n', start);
+          drawn += frame.substr(start, end - start) + "\x1b[K\n";
+          start = end == std::string::npos ? frame.size() : end + 1;
+        }
+        std::cout << drawn << "Every " << watch.interval_seconds << " s; Ctrl-C to stop.\x1b[K\n\x1b[J" << std::flush;
+      } else {
+        std::cout << (first ? "" : "\n") << frame << std::flush;
+      }
+      if (watch.once) {
+        return kExitOk;
+      }
+      const auto until = std::chrono::steady_clock::now() + interval;
+      while (stop_watching == 0 && std::chrono::steady_clock::now() < until) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
+    return kExitOk;
+  }
+
+  // The audit log, newest first, a page or (--all) every page.
+  int Audit(const PageOptions& pages) {
+    v1::ListAuditRequest request;
+    request.set_page_size(pages.limit);
+    request.set_page_token(pages.page_token);
+    v1::AuditPage all;
+    do {
+      v1::AuditPage page;
+      grpc::ClientContext context;
+      Prepare(context);
+      grpc::Status status = stub_->ListAudit(&context, request, &page);
+      if (!status.ok()) {
+        return Fail(status, context);
+      }
+      all.mutable_entries()->MergeFrom(page.entries());
+      all.set_next_page_token(page.next_page_token());
+      request.set_page_token(page.next_page_token());
+    } while (pages.all_pages && !all.next_page_token().empty());
+    Print(all, FormatAudit(all));
+    return kExitOk;
+  }
+
+  int WhoAmI() {
+    v1::ConsoleSession session;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->GetSession(&context, v1::GetSessionRequest(), &session);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    Print(session, FormatSession(session));
     return kExitOk;
   }
 
@@ -296,6 +494,9 @@ class Console {
       return kExitCannotConnect;
     }
     std::cerr << FormatRpcError(error);
+    if (error.from_gateway && error.detail.code() == "PERMISSION_DENIED") {
+      std::cerr << "  (`mezhvedctl whoami` shows what your role allows)\n";
+    }
     if (!error.from_gateway && error.grpc_code == grpc::StatusCode::UNIMPLEMENTED) {
       std::cerr << "  (" << options_.server << " does not serve the operator API: is it the agency API's address?)\n";
     }
@@ -330,6 +531,31 @@ void AddGlobalOptions(CLI::App& app, GlobalOptions& options) {
       ->capture_default_str();
 }
 
+// The filters of `list`, checked as they are parsed (a value that does not parse is a usage error, exit 2).
+void AddListFilters(CLI::App& list_command, ListOptions& list) {
+  const CLI::Validator state_name(
+      [](std::string& text) { return ParseMessageState(text) ? std::string() : "not a message state: " + text; },
+      "STATE");
+  const CLI::Validator time_bound(
+      [](std::string& text) {
+        return ParseTimeBound(text, false) ? std::string() : "not a date YYYY-MM-DD or an RFC 3339 instant: " + text;
+      },
+      "DATE|INSTANT");
+  list_command.add_option("--state", list.state, "Only messages in this state: accepted (ready), delivered (leased)")
+      ->check(state_name);
+  list_command.add_option("--type", list.information_type_id, "Only messages of this information type id");
+  list_command
+      .add_option("--from", list.accepted_from,
+                  "Only messages accepted at or after this: a local date YYYY-MM-DD (from its start, in this "
+                  "machine's time zone) or an RFC 3339 instant (2026-03-10T09:00:00+03:00)")
+      ->check(time_bound);
+  list_command
+      .add_option("--to", list.accepted_to,
+                  "Only messages accepted before this: a local date YYYY-MM-DD (that day included) or an RFC 3339 "
+                  "instant (excluded)")
+      ->check(time_bound);
+}
+
 StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const GlobalOptions& options) {
   ChannelOptions channel;
   channel.address = options.server;
@@ -361,10 +587,38 @@ int Run(int argc, char** argv) {
   list_command->add_flag("--newest-first", list.newest_first, "Newest messages first");
   list_command->add_option("--page-token", list.page_token, "Continue from a previous page");
   list_command->add_flag("--all", list.all_pages, "Follow the page tokens to the end of the queue");
+  AddListFilters(*list_command, list);
 
   std::string message_id;
-  CLI::App* show = app.add_subcommand("show", "One message's state, links and history");
+  bool reveal = false;
+  CLI::App* show = app.add_subcommand(
+      "show", "One message as the console shows it: state, links, history, seal, deadline, envelope (masked)");
   show->add_option("message_id", message_id, "Message id")->required();
+  show->add_flag("--reveal", reveal,
+                 "Show the citizen's personal data unmasked (a role that may; recorded in the message's history and "
+                 "the audit log)");
+
+  WatchOptions watch_options;
+  CLI::App* watch = app.add_subcommand(
+      "watch", "The overview, live: per agency and organisation the queues, dead letters and deadlines, and totals");
+  watch->add_option("--interval", watch_options.interval_seconds, "Seconds between refreshes")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  watch->add_flag("--once", watch_options.once, "Print one frame, without terminal codes, and exit");
+
+  PageOptions audit_pages;
+  CLI::App* audit = app.add_subcommand("audit", "The operators' actions, newest first (auditors)");
+  audit->add_option("--page-size", audit_pages.limit, "Entries per page (the gateway's default is 50, at most 1000)")
+      ->check(CLI::Range(1, 1000));
+  audit->add_option("--page-token", audit_pages.page_token, "Continue from a previous page");
+  audit->add_flag("--all", audit_pages.all_pages, "Follow the page tokens to the end of the log");
+
+  CLI::App* whoami = app.add_subcommand("whoami", "Who the gateway takes you for, your role and what it allows");
+
+  CLI::App* hash_password = app.add_subcommand(
+      "hash-password",
+      "Read a password (typed twice on a terminal, else stdin's first line) and print its Argon2id hash for "
+      "operators.password_hash; needs no gateway");
 
   std::vector<std::string> requeue_ids;
   CLI::App* requeue =
@@ -427,6 +681,9 @@ int Run(int argc, char** argv) {
     return status == 0 ? kExitOk : kExitUsage;  // --help exits 0
   }
 
+  if (*hash_password) {
+    return HashPasswordCommand();
+  }
   StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(options);
   if (!channel.ok()) {
     std::cerr << "error: " << channel.status().message() << "\n";
@@ -440,7 +697,16 @@ int Run(int argc, char** argv) {
     return console.List(list);
   }
   if (*show) {
-    return console.Show(message_id);
+    return console.Show(message_id, reveal);
+  }
+  if (*watch) {
+    return console.Watch(watch_options);
+  }
+  if (*audit) {
+    return console.Audit(audit_pages);
+  }
+  if (*whoami) {
+    return console.WhoAmI();
   }
   if (*agreements) {
     return console.Agreements(agreement_id);
