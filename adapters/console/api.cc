@@ -151,8 +151,7 @@ void ConsoleApi::Handle(const ApiRequest& request, ApiRespond respond) {
 }
 
 void ConsoleApi::Audit(const SignedIn& who, const std::string& client, const std::string& action,
-                       const std::string& target, const std::string& detail,
-                       std::function<void(const Status&)> kept) {
+                       const std::string& target, const std::string& detail, std::function<void(const Status&)> kept) {
   v1::AuditEntry entry;
   *entry.mutable_at() = TimeUtil::MillisecondsToTimestamp(gateway_.clock().NowMs());
   entry.set_operator_(who.operator_name);
