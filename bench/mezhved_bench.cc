@@ -7,6 +7,10 @@
 // With --soap the same load goes through the SOAP API instead (docs/SOAP.md), one message per GetRequest and Ack, as
 // the federal system's exchange does it.
 //
+// With --scrape URL a thread also reads the operators' listener's /metrics every --scrape-interval seconds for the
+// whole run, as Prometheus would (but more often), and reports how many scrapes it made and how long they took: the
+// load of docs/PERFORMANCE.md "The operators' console and metrics".
+//
 // Exit status: 0 a clean run, 1 errors happened or nothing got through end to end, 2 usage, 3 no connection.
 #include <grpcpp/grpcpp.h>
 #include <httplib.h>
@@ -64,7 +68,9 @@ struct Options {
   std::string receiver_cert;
   std::string receiver_key;
   std::string tls_server_name;
-  std::string soap;  // host:port of the SOAP API: load it instead of the gRPC API (insecure loopback mode)
+  std::string soap;    // host:port of the SOAP API: load it instead of the gRPC API (insecure loopback mode)
+  std::string scrape;  // http://host:port/metrics of the operators' listener (plain HTTP): read it during the run
+  double scrape_interval_seconds = 1;
   bool json = false;
 };
 
@@ -108,6 +114,42 @@ struct ThreadStats {
     }
   }
 };
+
+// What the scraper saw: every scrape of the run (warm-up included, since the listener's cost spans the whole run).
+struct ScrapeStats {
+  uint64_t scrapes = 0;  // answered 200
+  uint64_t failed = 0;   // any other answer, or no answer
+  size_t last_bytes = 0;
+  std::vector<int64_t> latency_ns;
+};
+
+// "http://127.0.0.1:7793/metrics" (or "127.0.0.1:7793", path /metrics) as host, port and path.
+struct HttpTarget {
+  std::string host;
+  int port = 0;
+  std::string path;
+};
+
+std::optional<HttpTarget> ParseHttpTarget(std::string url) {
+  if (url.starts_with("http://")) {
+    url = url.substr(7);
+  }
+  const size_t slash = url.find('/');
+  HttpTarget target;
+  target.path = slash == std::string::npos ? "/metrics" : url.substr(slash);
+  const std::string authority = url.substr(0, slash);
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    return std::nullopt;
+  }
+  target.host = authority.substr(0, colon);
+  const std::string port = authority.substr(colon + 1);
+  auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), target.port);
+  if (error != std::errc() || end != port.data() + port.size() || target.port <= 0 || target.port > 65535) {
+    return std::nullopt;
+  }
+  return target;
+}
 
 int64_t SteadyNanos(Clock::time_point t) {
   return std::chrono::duration_cast<nanoseconds>(t.time_since_epoch()).count();
@@ -284,9 +326,12 @@ class Bench {
     Clock::time_point start = Clock::now();
     window_.warmup_end = start + ToDuration(options_.warmup_seconds);
     window_.end = window_.warmup_end + ToDuration(options_.duration_seconds);
-    std::vector<ThreadStats> stats(options_.senders + options_.receivers);
+    std::vector<ThreadStats> stats(options_.senders + options_.receivers + 1);  // the last one: the scraper's errors
     std::vector<std::thread> threads;
     threads.reserve(stats.size());
+    if (!options_.scrape.empty()) {
+      threads.emplace_back([this, start, &stats] { ScrapeLoop(start, stats.back()); });
+    }
     const bool soap = !options_.soap.empty();
     for (int i = 0; i < options_.senders; ++i) {
       threads.emplace_back([this, i, start, &stats] { SendLoop(i, start, stats[i]); });
@@ -308,6 +353,7 @@ class Bench {
 
   const Window& window() const { return window_; }
   size_t payload_size() const { return template_.payload().size(); }
+  ScrapeStats& scrapes() { return scrapes_; }
 
  private:
   static std::string RunId() {
@@ -319,6 +365,38 @@ class Bench {
 
   static Clock::duration ToDuration(double seconds) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
+
+  // GET --scrape every --scrape-interval from the start of the warm-up to the end of the window, on one keep-alive
+  // connection, as a Prometheus server does. A scrape that fails counts as an error in the window.
+  void ScrapeLoop(Clock::time_point start, ThreadStats& stats) {
+    const std::optional<HttpTarget> target = ParseHttpTarget(options_.scrape);
+    if (!target) {
+      ++stats.errors["scrape: malformed --scrape URL"];
+      return;
+    }
+    httplib::Client client(target->host, target->port);
+    client.set_keep_alive(true);
+    client.set_tcp_nodelay(true);
+    client.set_read_timeout(10, 0);
+    const Clock::duration interval = ToDuration(options_.scrape_interval_seconds);
+    for (Clock::time_point next = start; next < window_.end; next += interval) {
+      std::this_thread::sleep_until(next);
+      const Clock::time_point began = Clock::now();
+      httplib::Result result = client.Get(target->path);
+      const Clock::time_point done = Clock::now();
+      if (!result || result->status != 200) {
+        ++scrapes_.failed;
+        if (window_.Contains(done)) {
+          ++stats.errors["scrape " + (result ? "HTTP " + std::to_string(result->status)
+                                             : "HTTP " + httplib::to_string(result.error()))];
+        }
+        continue;
+      }
+      ++scrapes_.scrapes;
+      scrapes_.last_bytes = result->body.size();
+      scrapes_.latency_ns.push_back((done - began).count());
+    }
   }
 
   void SendLoop(int sender, Clock::time_point start, ThreadStats& stats) {
@@ -594,6 +672,7 @@ class Bench {
   std::string run_id_;
   std::string soap_send_;  // SendRequestRequest with slots, in --soap mode
   Window window_;
+  ScrapeStats scrapes_;  // written by the scraper thread only, read after it has been joined
 };
 
 // Nearest-rank percentile in milliseconds; 0 when there are no samples. Sorts samples.
@@ -606,10 +685,10 @@ double PercentileMs(std::vector<int64_t>& samples, double percentile) {
   return static_cast<double>(samples[std::clamp<size_t>(rank, 1, samples.size()) - 1]) / 1e6;
 }
 
-nlohmann::json Report(const Options& options, const Bench& bench, ThreadStats& stats) {
+nlohmann::json Report(const Options& options, Bench& bench, ThreadStats& stats) {
   double seconds = bench.window().seconds();
   auto per_second = [seconds](uint64_t count) { return static_cast<double>(count) / seconds; };
-  return {
+  nlohmann::json report = {
       {"target", options.soap.empty() ? options.target : options.soap},
       {"api", options.soap.empty() ? "grpc" : "soap"},
       {"senders", options.senders},
@@ -643,6 +722,19 @@ nlohmann::json Report(const Options& options, const Bench& bench, ThreadStats& s
         {"samples", stats.send_rpc_ns.size()}}},
       {"errors", stats.errors},
   };
+  if (!options.scrape.empty()) {
+    ScrapeStats& scrapes = bench.scrapes();
+    report["scrape"] = {{"url", options.scrape},
+                        {"interval_seconds", options.scrape_interval_seconds},
+                        {"scrapes", scrapes.scrapes},
+                        {"failed", scrapes.failed},
+                        {"bytes", scrapes.last_bytes},
+                        {"latency_ms",
+                         {{"p50", PercentileMs(scrapes.latency_ns, 50)},
+                          {"p99", PercentileMs(scrapes.latency_ns, 99)},
+                          {"max", PercentileMs(scrapes.latency_ns, 100)}}}};
+  }
+  return report;
 }
 
 void PrintHuman(const nlohmann::json& report) {
@@ -671,6 +763,15 @@ void PrintHuman(const nlohmann::json& report) {
               send_rpc["p99"].get<double>());
   std::printf("  left unacknowledged at the end: %llu; messages of other runs acknowledged: %llu\n",
               counts["unacknowledged_at_end"].get<unsigned long long>(), counts["foreign"].get<unsigned long long>());
+  if (report.contains("scrape")) {
+    const nlohmann::json& scrape = report["scrape"];
+    std::printf(
+        "  /metrics scraped %llu times (%llu failed), every %.1f s, %zu bytes; ms p50 %.1f  p99 %.1f  max %.1f\n",
+        scrape["scrapes"].get<unsigned long long>(), scrape["failed"].get<unsigned long long>(),
+        scrape["interval_seconds"].get<double>(), scrape["bytes"].get<size_t>(),
+        scrape["latency_ms"]["p50"].get<double>(), scrape["latency_ms"]["p99"].get<double>(),
+        scrape["latency_ms"]["max"].get<double>());
+  }
   if (report["errors"].empty()) {
     std::printf("  errors: none\n");
   }
@@ -720,6 +821,12 @@ void AddOptions(CLI::App& app, Options& options) {
   app.add_option("--soap", options.soap,
                  "host:port of the SOAP API: send and receive through it instead of gRPC (insecure loopback; one "
                  "message per GetRequest, --batch of them per Ack)");
+  app.add_option("--scrape", options.scrape,
+                 "http://host:port/metrics of the operators' listener: read it every --scrape-interval seconds for "
+                 "the whole run, as Prometheus would, and report the scrapes");
+  app.add_option("--scrape-interval", options.scrape_interval_seconds, "Seconds between scrapes of --scrape")
+      ->check(CLI::Range(0.01, 3600.0))
+      ->capture_default_str();
   app.add_flag("--json", options.json, "Print one JSON object instead of the summary");
 }
 

@@ -3,9 +3,10 @@
 # organisations (SOCPROT-BARNAUL sends, ZAGS-BARNAUL receives) on loopback in plain text, ports picked by the daemon.
 # Builds nothing: give it a build directory that holds daemon/mezhvedd and bench/mezhved_bench.
 #
-# Usage: [MEZHVED_BENCH_SEAL=ALGORITHM] [MEZHVED_BENCH_API=soap] bench/run-bench.sh BUILD_DIR [mezhved_bench options,
-#        e.g. --duration 30 --senders 32 --rate 2000 --json]; ALGORITHM: rsa-sha256, ecdsa-p256-sha256 or
-#        gost2012-256 seals every message; MEZHVED_BENCH_API=soap loads the SOAP API instead of gRPC.
+# Usage: [MEZHVED_BENCH_SEAL=ALGORITHM] [MEZHVED_BENCH_API=soap] [MEZHVED_BENCH_CONSOLE=1] bench/run-bench.sh BUILD_DIR
+#        [mezhved_bench options, e.g. --duration 30 --senders 32 --rate 2000 --json]; ALGORITHM: rsa-sha256,
+#        ecdsa-p256-sha256 or gost2012-256 seals every message; MEZHVED_BENCH_API=soap loads the SOAP API instead of
+#        gRPC; MEZHVED_BENCH_CONSOLE=1 adds the operators' listener and scrapes its /metrics every second (--scrape).
 #
 # The benchmark's report goes to stdout (one JSON object with --json); this script's own notes go to stderr. The
 # whole run is bounded: warm-up + duration + 60 s, after which the benchmark is interrupted. The temporary directory
@@ -22,7 +23,7 @@ die() {
 }
 
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,13s/^# \{0,1\}//p' "$0" >&2
+  sed -n '2,14s/^# \{0,1\}//p' "$0" >&2
   exit 2
 fi
 build_dir=$(cd "$1" && pwd) || die "no build directory $1"
@@ -158,6 +159,18 @@ if [[ -n $seal ]]; then
   note "sealing with $seal"
 fi
 
+# With MEZHVED_BENCH_CONSOLE=1 the gateway also serves the operators' listener (the web console, /metrics, /healthz,
+# /readyz) and mezhved_bench scrapes /metrics every second for the whole run (docs/PERFORMANCE.md, "The operators'
+# console and metrics"); without it there is no listener, as in the other figures of docs/PERFORMANCE.md.
+console=${MEZHVED_BENCH_CONSOLE:-0}
+if [[ $console == 1 ]]; then
+  printf 'operator_console {\n  listener {\n    address: "127.0.0.1:0"\n    insecure_loopback: true\n  }\n}\n' \
+    >>"$work/mezhved.textproto"
+  note "with the operators' listener, /metrics scraped every second"
+elif [[ $console != 0 ]]; then
+  die "MEZHVED_BENCH_CONSOLE must be 0 or 1"
+fi
+
 # The information types come from this repository's schemas/.
 catalog="$repo/schemas/catalog.textproto"
 sed -i "s|SCHEMAS_CATALOG|$catalog|; s|CALENDARS_DIR|${catalog%/schemas/catalog.textproto}/calendars/federal|" \
@@ -193,12 +206,24 @@ if [[ ${MEZHVED_BENCH_API:-grpc} == soap ]]; then
   note "loading the SOAP API on $soap_address"
 fi
 
+if [[ $console == 1 ]]; then
+  console_address=$(grep -o '"console_address" *: *"[^"]*"' "$work/ready.json" | cut -d'"' -f4)
+  [[ -n $console_address ]] || die "no console_address in $(cat "$work/ready.json")"
+  api_args+=(--scrape "http://$console_address/metrics")
+fi
+
 bench_status=0
 timeout --signal=INT --kill-after=10 "$bench_timeout" \
   "$bench" --target "$agency_address" --from SOCPROT-BARNAUL --to ZAGS-BARNAUL "${api_args[@]}" "$@" ||
   bench_status=$?
 
 note "store size after the run: $(du -sh "$work/data" 2>/dev/null | cut -f1)"
+# The daemon's CPU time over its life (start, warm-up, run): at a fixed --rate, what a configuration costs.
+if [[ -r /proc/$daemon_pid/stat ]]; then
+  read -r -a stat < <(sed 's/^.*) //' "/proc/$daemon_pid/stat")
+  note "mezhvedd CPU time: $(awk -v u="${stat[11]}" -v s="${stat[12]}" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "%.2f s user + %.2f s system", u / hz, s / hz }')"
+fi
 daemon_status=0
 stop_daemon || daemon_status=$?
 if [[ $bench_status -ne 0 ]]; then

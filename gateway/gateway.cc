@@ -341,6 +341,13 @@ void Gateway::RegisterPaperRequest(const std::string& operator_name, const v1::R
   message.message.set_channel(call.channel());
   *message.message.mutable_received_at() = call.received_at();
   message.message.set_registered_by(actor);
+  // A request received in a period that has ended changes its report: the kept reports go once it is stored.
+  done = [this, done = std::move(done)](StatusOr<v1::SendResult> result) {
+    if (result.ok()) {
+      report_cache_.Invalidate();
+    }
+    done(std::move(result));
+  };
   CheckAndQueueRequest(std::move(message), call.request(), received_ms, checks_started, std::move(done));
 }
 
@@ -1356,11 +1363,25 @@ StatusOr<v1::ListOverdueResponse> Gateway::ListOverdue(const v1::ListOverdueRequ
 StatusOr<v1::GetReportResponse> Gateway::GetReport(const v1::GetReportRequest& request) const {
   StatusOr<ReportPeriod> period = ParseReportPeriod(request.period());
   MEZHVED_RETURN_IF_ERROR(period.status());
-  ComplianceReportBuilder builder(participants_, *rules_.information_types, *rules_.calendar, *period, clock_.NowMs());
-  MEZHVED_RETURN_IF_ERROR(store_.VisitRequestsReceived(
-      builder.ScanFromMs(), builder.ScanToMs(), [&builder](const store::RequestFacts& facts) { builder.Add(facts); }));
+  const UnixMillis now = clock_.NowMs();
+  ComplianceReportBuilder builder(participants_, *rules_.information_types, *rules_.calendar, *period, now);
+  // Only the report of a period that has ended is kept (gateway/report_cache.h).
+  const bool ended = now >= builder.ScanToMs();
+  const std::string key = ReportCache::KeyOf(*period);
   v1::GetReportResponse response;
-  *response.mutable_report() = builder.Finish();
+  if (std::optional<v1::ComplianceReport> kept = ended ? report_cache_.Get(key) : std::nullopt) {
+    // The figures as computed before; named and dated as asked now.
+    *response.mutable_report() = *std::move(kept);
+    response.mutable_report()->set_period(period->label);
+    *response.mutable_report()->mutable_generated_at() = TimeUtil::MillisecondsToTimestamp(now);
+  } else {
+    const uint64_t generation = report_cache_.generation();
+    MEZHVED_RETURN_IF_ERROR(
+        store_.VisitRequestsReceived(builder.ScanFromMs(), builder.ScanToMs(),
+                                     [&builder](const store::RequestFacts& facts) { builder.Add(facts); }));
+    *response.mutable_report() = builder.Finish();
+    report_cache_.Put(key, generation, response.report());  // kept only when the period has ended
+  }
   if (request.format() == v1::REPORT_FORMAT_CSV) {
     response.set_exported(ReportCsv(response.report()));
   } else if (request.format() == v1::REPORT_FORMAT_JSON) {

@@ -28,6 +28,7 @@
 #include "gateway/information_types.h"
 #include "gateway/metrics.h"
 #include "gateway/participants.h"
+#include "gateway/report_cache.h"
 #include "gateway/rules.h"
 #include "gateway/validation.h"
 #include "mezhved/config/v1/config.pb.h"
@@ -248,6 +249,9 @@ class Gateway {
   // ready, so that a poll that found nothing can tell whether it raced with a new message before it parks.
   std::unordered_map<std::string, std::list<WaiterPtr>> waiters_;
   std::unordered_map<std::string, uint64_t> generations_;
+
+  // The reports of ended periods (gateway/report_cache.h); a registered paper or fax request empties it.
+  mutable ReportCache report_cache_;
 };
 
 // Runs Gateway::RunHousekeeping on its own thread at a fixed interval until destroyed.

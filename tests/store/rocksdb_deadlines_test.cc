@@ -326,6 +326,53 @@ TEST_CASE("the requests index lists requests by receipt with their history", "[s
   CHECK(CodeOf(test.store().VisitRequestsReceived(kStart, kStart - 1, collect)) == "INVALID_ARGUMENT");
 }
 
+TEST_CASE("the requests index reads every request's whole history, near or far from the one before", "[store]") {
+  // VisitRequestsReceived reads the histories through one iterator that steps forward to the next request's events
+  // and seeks when they are behind it (a paper request received earlier) or far ahead (many other events between).
+  TestStore test;
+  std::vector<MessageId> requests;
+  UnixMillis at = kStart;
+  for (int i = 0; i < 40; ++i) {
+    requests.push_back(test.MustAccept(RequestWithClock(at += 1000)));
+    // Between two requests, the histories of other messages: none, a few, or more than the iterator steps over.
+    const int others = i % 4 == 0 ? 0 : i % 4 == 1 ? 2 : i % 4 == 2 ? 5 : 40;
+    for (int j = 0; j < others; ++j) {
+      test.MustAccept(MakeResponse(requests.back(), kAddressee, kRequester, at += 10));  // not in the index
+    }
+  }
+  NewMessage paper = RequestWithClock(at + 1000);
+  *paper.message.mutable_received_at() = TimeUtil::MillisecondsToTimestamp(kStart - 1000);  // received first
+  requests.insert(requests.begin(), test.MustAccept(std::move(paper)));
+  // Histories of different lengths: delivered, acknowledged, answered.
+  const std::vector<api::Message> leased = test.MustLease(kAddressee, LeaseAt(at + 2000, 25));
+  REQUIRE(leased.size() == 25);
+  std::vector<MessageId> acked;
+  for (size_t i = 0; i < leased.size(); i += 2) {
+    acked.push_back(*MessageId::Parse(leased[i].message_id()));
+  }
+  test.MustAck(kAddressee, acked, at + 3000);
+  const MessageId answered = *MessageId::Parse(leased[1].message_id());
+  REQUIRE(test.AcceptResponse(MakeResponse(answered, kAddressee, kRequester, at + 4000), answered,
+                              Answer(api::MESSAGE_STATE_ANSWERED, ClockChange::kStop))
+              .ok());
+
+  std::vector<RequestFacts> seen;
+  REQUIRE(test.store()
+              .VisitRequestsReceived(kStart - kDay, at + kDay,
+                                     [&seen](const RequestFacts& facts) { seen.push_back(facts); })
+              .ok());
+  REQUIRE(seen.size() == requests.size());
+  for (size_t i = 0; i < seen.size(); ++i) {
+    INFO("request " << i);
+    CHECK(seen[i].id == requests[i]);
+    const MessageRecord record = test.MustGet(requests[i]);
+    REQUIRE(seen[i].history.size() == record.history.size());
+    for (size_t e = 0; e < record.history.size(); ++e) {
+      CHECK(seen[i].history[e].SerializeAsString() == record.history[e].SerializeAsString());
+    }
+  }
+}
+
 std::pair<uint64_t, uint64_t> DeadlineCountsOf(TestStore& test, std::string_view organisation) {
   const QueueStat stat = test.StatOf(organisation);
   return {stat.due_soon, stat.overdue};

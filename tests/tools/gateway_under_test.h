@@ -46,6 +46,7 @@ class GatewayUnderTest {
   const std::string& agency_address() const { return daemon_->agency_address(); }
   const std::string& soap_address() const { return daemon_->soap_address(); }
   const std::string& operator_address() const { return daemon_->operator_address(); }
+  const std::string& console_address() const { return daemon_->console_address(); }
   bool tls() const { return pki_ != nullptr; }
 
   // With a SimulatedClock: the time last set, from which the daemon's time runs on at the real pace, and moving it

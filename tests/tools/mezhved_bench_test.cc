@@ -97,6 +97,36 @@ TEST_CASE("mezhved_bench --soap puts the same load through the SOAP API", "[mezh
   CHECK(PendingFor(gateway, kZags) == counts["unacknowledged_at_end"].get<uint64_t>());
 }
 
+TEST_CASE("mezhved_bench --scrape reads /metrics through the run and reports the scrapes", "[mezhved_bench]") {
+  GatewayUnderTest gateway;
+  CommandResult result =
+      Bench(gateway.agency_address(), {{"--from", kSocialDept},
+                                       {"--to", kZags},
+                                       {"--rate", "100"},
+                                       {"--scrape", "http://" + gateway.console_address() + "/metrics"},
+                                       {"--scrape-interval", "0.2"}});
+  INFO(result.err);
+  REQUIRE(result.exit_status == 0);
+  nlohmann::json report = ReportOf(result);
+  INFO(report.dump(2));
+  const nlohmann::json& scrape = report["scrape"];
+  // 2 s at one scrape every 0.2 s: about 10.
+  CHECK(scrape["scrapes"].get<uint64_t>() >= 5);
+  CHECK(scrape["scrapes"].get<uint64_t>() <= 11);
+  CHECK(scrape["failed"] == 0);
+  CHECK(scrape["bytes"].get<uint64_t>() > 1000);
+  CHECK(scrape["latency_ms"]["p50"].get<double>() > 0);
+  CHECK(scrape["latency_ms"]["p50"].get<double>() <= scrape["latency_ms"]["max"].get<double>());
+  CHECK(report["errors"].empty());
+
+  // Without a listener to scrape, every scrape fails and the run says so.
+  CommandResult nowhere =
+      Bench(gateway.agency_address(),
+            {{"--from", kSocialDept}, {"--to", kZags}, {"--rate", "100"}, {"--scrape", "http://127.0.0.1:1/metrics"}});
+  CHECK(nowhere.exit_status == 1);
+  CHECK(ReportOf(nowhere)["scrape"]["failed"].get<uint64_t>() > 0);
+}
+
 TEST_CASE("mezhved_bench paces senders to --rate, and the gateway stores complete requests", "[mezhved_bench]") {
   GatewayUnderTest gateway;
 
