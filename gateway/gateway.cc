@@ -1365,11 +1365,11 @@ StatusOr<v1::GetReportResponse> Gateway::GetReport(const v1::GetReportRequest& r
   MEZHVED_RETURN_IF_ERROR(period.status());
   const UnixMillis now = clock_.NowMs();
   ComplianceReportBuilder builder(participants_, *rules_.information_types, *rules_.calendar, *period, now);
-  // Only the report of a period that has ended is kept (gateway/report_cache.h).
-  const bool ended = now >= builder.ScanToMs();
+  // Only the report of a period that has ended everywhere is kept (ReportCache::Put checks period_complete), so a
+  // kept one is always current. (ScanToMs is no test of that: for an open period the scan stops at now.)
   const std::string key = ReportCache::KeyOf(*period);
   v1::GetReportResponse response;
-  if (std::optional<v1::ComplianceReport> kept = ended ? report_cache_.Get(key) : std::nullopt) {
+  if (std::optional<v1::ComplianceReport> kept = report_cache_.Get(key)) {
     // The figures as computed before; named and dated as asked now.
     *response.mutable_report() = *std::move(kept);
     response.mutable_report()->set_period(period->label);
