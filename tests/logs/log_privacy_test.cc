@@ -26,6 +26,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/validation.h"  // IsValidSnils: the check number rule the gateway applies
+
 namespace mezhved::testing {
 namespace {
 
@@ -104,23 +106,6 @@ std::string DigitsOf(const std::string& text) {
     }
   }
   return digits;
-}
-
-// The SNILS check number rule (as gateway/validation.cc): weights 9..1 over the nine digits, the sum mod 101, 100 as
-// 00.
-bool ValidSnilsDigits(const std::string& digits) {
-  if (digits.size() != 11) {
-    return false;
-  }
-  int sum = 0;
-  for (int i = 0; i < 9; ++i) {
-    sum += (digits[i] - '0') * (9 - i);
-  }
-  int check = sum < 100 ? sum : sum % 101;
-  if (check == 100) {
-    check = 0;
-  }
-  return check == std::stoi(digits.substr(9));
 }
 
 enum class Kind { kSnils, kName, kFullName, kBirthDate, kPhone, kEmail, kAddress, kListed };
@@ -252,7 +237,7 @@ class CitizenData {
     for (const Rule& rule : rules) {
       for (auto it = std::sregex_iterator(text.begin(), text.end(), rule.pattern); it != std::sregex_iterator(); ++it) {
         const std::string value = (*it)[rule.group].str();
-        if (rule.kind == Kind::kSnils && value.find('-') == std::string::npos && !ValidSnilsDigits(value)) {
+        if (rule.kind == Kind::kSnils && value.find('-') == std::string::npos && !gateway::IsValidSnils(value)) {
           continue;  // an 11-digit number that is no SNILS
         }
         Add(value, rule.kind, origin);
