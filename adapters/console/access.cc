@@ -39,18 +39,11 @@ std::string Sha256(std::string_view text) {
 }  // namespace
 
 OperatorAccess::OperatorAccess(const config::v1::GatewayConfig& config, AccessSettings settings, const Clock& clock)
-    : settings_(settings), clock_(clock) {
+    : settings_(settings), clock_(clock), participants_(gateway::ParticipantRegistry::FromConfig(config)) {
   for (const config::v1::Operator& configured : config.operators()) {
     OperatorRecord& record = operators_[configured.name()];
     record.role = configured.role() == OPERATOR_ROLE_UNSPECIFIED ? OPERATOR_ROLE_OPERATOR : configured.role();
     record.password_hash = configured.password_hash();
-    record.common_names.assign(configured.certificate_common_names().begin(),
-                               configured.certificate_common_names().end());
-    for (const std::string& fingerprint : configured.certificate_sha256()) {
-      std::string lower = fingerprint;
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-      record.sha256.push_back(lower);
-    }
   }
   StatusOr<std::string> decoy = HashPassword(RandomHex(16));
   decoy_hash_ = decoy.ok() ? *decoy : "";
@@ -101,18 +94,13 @@ StatusOr<Session> OperatorAccess::SignIn(const std::string& name, const std::str
 }
 
 std::optional<Session> OperatorAccess::SignInByCertificate(const CertificateIdentity& certificate) {
-  for (const auto& [name, record] : operators_) {
-    const bool by_fingerprint =
-        !certificate.sha256_hex.empty() &&
-        std::find(record.sha256.begin(), record.sha256.end(), certificate.sha256_hex) != record.sha256.end();
-    const bool by_name = !certificate.common_name.empty() &&
-                         std::find(record.common_names.begin(), record.common_names.end(), certificate.common_name) !=
-                             record.common_names.end();
-    if (by_fingerprint || by_name) {
-      return Open(name, record.role, "certificate", "certificate:" + certificate.sha256_hex);
-    }
+  // The registry's matching, so that a certificate names the same operator on the console as on the operator API.
+  const std::string name = participants_.FindOperatorByCertificate(certificate.common_name, certificate.sha256_hex);
+  const auto record = operators_.find(name);
+  if (name.empty() || record == operators_.end()) {
+    return std::nullopt;
   }
-  return std::nullopt;
+  return Open(name, record->second.role, "certificate", "certificate:" + certificate.sha256_hex);
 }
 
 Session OperatorAccess::SignInLoopback() { return Open(kLoopbackName, kLoopbackRole, "loopback", "loopback"); }

@@ -20,6 +20,7 @@
 #include "common/clock.h"
 #include "common/status.h"
 #include "gateway/operator_roles.h"
+#include "gateway/participants.h"
 #include "mezhved/config/v1/config.pb.h"
 
 namespace mezhved::adapters::console {
@@ -79,8 +80,6 @@ class OperatorAccess {
   struct OperatorRecord {
     OperatorRole role = config::v1::OPERATOR_ROLE_OPERATOR;
     std::string password_hash;
-    std::vector<std::string> common_names;
-    std::vector<std::string> sha256;
   };
   struct SessionEntry {
     SignedIn who;
@@ -99,6 +98,7 @@ class OperatorAccess {
 
   const AccessSettings settings_;
   const Clock& clock_;
+  const gateway::ParticipantRegistry participants_;  // which operator a certificate identifies
   std::map<std::string, OperatorRecord, std::less<>> operators_;
   std::string decoy_hash_;  // verified against for unknown names, so they cost the same time
 
