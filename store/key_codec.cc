@@ -104,6 +104,85 @@ std::string PrefixUpperBound(std::string_view prefix) {
   return bound;
 }
 
+// ---- Tallies ----
+
+namespace {
+
+uint32_t Biased32(int32_t value) { return static_cast<uint32_t>(value) ^ 0x80000000U; }
+int32_t Unbiased32(uint32_t value) { return static_cast<int32_t>(value ^ 0x80000000U); }
+uint64_t Biased64(int64_t value) { return static_cast<uint64_t>(value) ^ 0x8000000000000000ULL; }
+int64_t Unbiased64(uint64_t value) { return static_cast<int64_t>(value ^ 0x8000000000000000ULL); }
+
+}  // namespace
+
+std::string TallyCountGroup(uint8_t figure, std::string_view scope) {
+  std::string group(1, kTallyCountTag);
+  group.push_back(static_cast<char>(figure));
+  group.append(scope);
+  group.push_back(kSeparator);
+  return group;
+}
+
+std::string TallyCountKey(uint8_t figure, std::string_view scope, int32_t day, int64_t detail) {
+  std::string key = TallyDayBound(TallyCountGroup(figure, scope), day);
+  AppendBigEndian64(&key, Biased64(detail));
+  return key;
+}
+
+std::string TallyFirstSeenGroup(std::string_view scope) {
+  std::string group(1, kTallyFirstSeenTag);
+  group.append(scope);
+  group.push_back(kSeparator);
+  return group;
+}
+
+std::string TallyFirstSeenKey(std::string_view scope, int32_t day, int32_t previous_day) {
+  std::string key = TallyDayBound(TallyFirstSeenGroup(scope), day);
+  AppendBigEndian32(&key, Biased32(previous_day));
+  return key;
+}
+
+std::string TallyDayBound(std::string_view group, int32_t day) {
+  std::string key(group);
+  AppendBigEndian32(&key, Biased32(day));
+  return key;
+}
+
+std::optional<TallyKeyParts> DecodeTallyKey(std::string_view key) {
+  TallyKeyParts parts;
+  if (key.empty() || (key[0] != kTallyCountTag && key[0] != kTallyFirstSeenTag)) {
+    return std::nullopt;
+  }
+  parts.tag = key[0];
+  const size_t scope_start = parts.tag == kTallyCountTag ? 2 : 1;
+  const size_t separator = key.find(kSeparator, scope_start);
+  const size_t detail_size = parts.tag == kTallyCountTag ? 8 : 4;
+  if (key.size() < scope_start || separator == std::string_view::npos || separator == scope_start ||
+      key.size() != separator + 1 + 4 + detail_size) {
+    return std::nullopt;
+  }
+  parts.figure = parts.tag == kTallyCountTag ? static_cast<uint8_t>(key[1]) : 0;
+  parts.group = key.substr(0, separator + 1);
+  parts.scope = key.substr(scope_start, separator - scope_start);
+  parts.day = Unbiased32(*DecodeBigEndian32(key.substr(separator + 1, 4)));
+  const std::string_view detail = key.substr(separator + 5);
+  parts.detail =
+      parts.tag == kTallyCountTag ? Unbiased64(*DecodeBigEndian64(detail)) : Unbiased32(*DecodeBigEndian32(detail));
+  return parts;
+}
+
+std::string TallyMemberPrefix(std::string_view scope, std::string_view member) {
+  std::string prefix(scope);
+  prefix.push_back(kSeparator);
+  prefix.push_back(static_cast<char>(static_cast<unsigned char>(member.size())));
+  prefix.append(member);
+  return prefix;
+}
+
+std::string TallyMemberKey(std::string_view scope, std::string_view member, int32_t day) {
+  return TallyDayBound(TallyMemberPrefix(scope, member), day);
+}
+
 std::string EncodePageToken(uint64_t last_sequence) {
   std::string token;
   token.reserve(kPageTokenSize);

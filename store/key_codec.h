@@ -82,6 +82,35 @@ struct InstantIdKeyParts {
 };
 std::optional<InstantIdKeyParts> DecodeInstantIdKey(std::string_view key);
 
+// "tallies": two kinds of keys, each a group (kind, scope) followed by its days, so that a range of days of one
+// group is one contiguous run. Signed integers are stored with their sign bit flipped, so that they sort
+// numerically.
+//   'n' figure(1) scope '\0' BE32(day) BE64(detail): a count (TallyCount).
+//   'f' scope '\0' BE32(day) BE32(previous day, or kNoPreviousDay): how many members of the scope were seen on `day`
+//       and last seen before it on the previous day (the first-seen counts behind distinct counts over a range).
+inline constexpr char kTallyCountTag = 'n';
+inline constexpr char kTallyFirstSeenTag = 'f';
+inline constexpr int32_t kNoPreviousDay = INT32_MIN;
+std::string TallyCountGroup(uint8_t figure, std::string_view scope);  // 'n' figure scope '\0'
+std::string TallyCountKey(uint8_t figure, std::string_view scope, int32_t day, int64_t detail);
+std::string TallyFirstSeenGroup(std::string_view scope);  // 'f' scope '\0'
+std::string TallyFirstSeenKey(std::string_view scope, int32_t day, int32_t previous_day);
+// A group followed by a day: where that day's keys of the group start.
+std::string TallyDayBound(std::string_view group, int32_t day);
+struct TallyKeyParts {
+  char tag = 0;
+  uint8_t figure = 0;      // counts only
+  std::string_view group;  // points into the decoded key: tag .. '\0'
+  std::string_view scope;  // points into the decoded key
+  int32_t day = 0;
+  int64_t detail = 0;  // counts: the detail; first-seen: the previous day
+};
+std::optional<TallyKeyParts> DecodeTallyKey(std::string_view key);
+
+// "tally_members": scope '\0' len(1) member BE32(day): the days a member was seen, in order.
+std::string TallyMemberPrefix(std::string_view scope, std::string_view member);
+std::string TallyMemberKey(std::string_view scope, std::string_view member, int32_t day);
+
 // Page tokens of the rejection log, the audit log and the overdue list: the hex of the last key returned, which must
 // be `key_size` bytes long.
 std::string EncodeKeyToken(std::string_view key);

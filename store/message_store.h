@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -277,6 +278,56 @@ struct RequestFacts {
 };
 using RequestVisitor = std::function<void(const RequestFacts& request)>;
 
+// ---- The reports' daily tallies ----
+//
+// A report over a year would otherwise read every request of the year with its history. Instead the core says
+// what each request adds to a few daily figures (a RequestTallier, gateway/reports.h), and the store keeps the sums
+// in the same atomic write that changes the request, so a report reads a few figures per organisation and day.
+// The store knows nothing of what the figures mean.
+
+// A figure of one scope (an organisation, say) on one day, with a second dimension of the tallier's choosing (a
+// day, an instant, a packed outcome); `count` is what one request adds.
+struct TallyCount {
+  uint8_t figure = 0;
+  std::string scope;  // non-empty, no '\0'
+  int32_t day = 0;    // days since 1970-01-01, in whatever zone the tallier counts days
+  int64_t detail = 0;
+  int64_t count = 1;
+};
+
+// A member of a set that reports count distinct over any range of days (a citizen, say). A member, once tallied,
+// stays: a request's members must be fixed when it is accepted.
+struct TallyMember {
+  std::string scope;  // non-empty, no '\0'
+  int32_t day = 0;
+  std::string member;  // any bytes, at most 255
+};
+
+struct RequestTally {
+  std::vector<TallyCount> counts;
+  std::vector<TallyMember> members;
+};
+
+// What a request adds to the tallies. Called on the store's writer thread (and at open, for a rebuild); it must be
+// quick, must not block and must not call the store.
+class RequestTallier {
+ public:
+  virtual ~RequestTallier() = default;
+  // Names the rules and the configuration the tallies are counted by. When it differs from the basis the stored
+  // tallies were counted by, opening the store counts them again from every request's history.
+  virtual std::string Basis() const = 0;
+  virtual RequestTally Tally(const RequestFacts& request) const = 0;
+  // Whether appending `event` to a request's history may change its tally: only then is the request tallied again
+  // (its tally before and after the event, and the difference written). Any other event must leave Tally unchanged.
+  virtual bool Affects(const v1::HistoryEvent& event) const = 0;
+};
+
+// The tallies of a range of days, as ReadTallies returns them.
+struct TallyRange {
+  std::vector<TallyCount> counts;  // the sums per (figure, scope, day, detail) with a day in the range; none is zero
+  std::map<std::string, uint64_t> distinct_members;  // per scope: members with a day in the range, each once
+};
+
 // Stored messages in id order (ids are UUIDv7: by the millisecond of creation), as accepted: delivery_attempt is 0.
 struct StoredMessagePage {
   std::vector<v1::Message> messages;
@@ -368,6 +419,11 @@ class MessageStore {
   // Calls `visit` for every request received in [from_ms, to_ms), in order of receipt, with its history. Test
   // messages (RequestEnvelope.test_message) are not indexed, so they are never visited: reports leave them out.
   virtual Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const = 0;
+  // The basis (RequestTallier::Basis) the stored tallies were counted by; empty when there are none to trust: the
+  // store was opened without a tallier since, so some requests were not tallied.
+  virtual std::string TallyBasis() const = 0;
+  // The tallies of the days in [first_day, last_day]. INVALID_ARGUMENT when last_day < first_day.
+  virtual StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const = 0;
   // Every stored message, a page at a time (limit clamped to 1..1000), for a scrub of the seals.
   virtual StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const = 0;
 };

@@ -19,11 +19,6 @@ bool ClockRuns(api::DeadlineStatus status) {
 int64_t DueSoonCount(api::DeadlineStatus status) { return status == api::DEADLINE_STATUS_DUE_SOON ? 1 : 0; }
 int64_t OverdueCount(api::DeadlineStatus status) { return status == api::DEADLINE_STATUS_OVERDUE ? 1 : 0; }
 
-// The instant a request's deadlines count from: the receipt of a paper or fax request, else its acceptance.
-UnixMillis ReceivedAtOf(const api::Message& message) {
-  return message.has_received_at() ? ToMillis(message.received_at()) : ToMillis(message.accepted_at());
-}
-
 }  // namespace
 
 // --- The clock -----------------------------------------------------------------------------------------------------
@@ -112,7 +107,21 @@ Status RocksDbStore::Impl::IndexRequest(GroupBatch& batch, const NewMessage& mes
   entry.set_answer_working_days(body.answer_working_days());
   entry.set_due_at_ms(message.timers.due_at_ms);
   entry.set_citizen_key(message.citizen_key);
+  MEZHVED_RETURN_IF_ERROR(TallyNewRequest(batch, FactsOf(id, entry)));
   return batch.PutRecord(ColumnFamily::kRequests, keys::InstantIdKey(entry.received_at_ms(), id), entry);
+}
+
+RequestFacts FactsOf(const MessageId& id, const records::RequestReportEntry& entry) {
+  RequestFacts facts;
+  facts.id = id;
+  facts.requester_code = entry.requester_code();
+  facts.addressee_code = entry.addressee_code();
+  facts.information_type = entry.information_type();
+  facts.received_at_ms = entry.received_at_ms();
+  facts.answer_working_days = entry.answer_working_days();
+  facts.due_at_ms = entry.due_at_ms();
+  facts.citizen_key = entry.citizen_key();
+  return facts;
 }
 
 StatusOr<bool> RocksDbStore::Impl::ApplyStopClock(GroupBatch& batch, const MessageId& id, api::HistoryEvent event) {
@@ -346,15 +355,7 @@ Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis 
     if (!key || !entry.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
       return InternalError(CorruptRecord(ColumnFamily::kRequests));
     }
-    RequestFacts facts;
-    facts.id = key->id;
-    facts.requester_code = entry.requester_code();
-    facts.addressee_code = entry.addressee_code();
-    facts.information_type = entry.information_type();
-    facts.received_at_ms = entry.received_at_ms();
-    facts.answer_working_days = entry.answer_working_days();
-    facts.due_at_ms = entry.due_at_ms();
-    facts.citizen_key = entry.citizen_key();
+    RequestFacts facts = FactsOf(key->id, entry);
     STORE_ASSIGN_OR_RETURN(facts.history, ReadHistoryFrom(*history, key->id));
     visit(facts);
   }

@@ -14,6 +14,7 @@ Status RocksDbStore::Impl::Open() {
   MEZHVED_RETURN_IF_ERROR(LoadPendingQueues());
   MEZHVED_RETURN_IF_ERROR(LoadDeadLetterCounts());
   MEZHVED_RETURN_IF_ERROR(LoadDeadlineCounts());
+  MEZHVED_RETURN_IF_ERROR(PrepareTallies());
   index_.TakeFacts();  // nothing to report of the past
   PublishQueueStats();
   RegisterMetrics();
@@ -405,6 +406,9 @@ void RocksDbStore::Impl::NoteFact(MessageFact::Event event, const records::Store
 
 Status RocksDbStore::Impl::WriteStateWithEvent(GroupBatch& batch, const MessageId& id, records::StoredState& state,
                                                const api::HistoryEvent& event) {
+  if (options_.tallier != nullptr && options_.tallier->Affects(event)) {
+    MEZHVED_RETURN_IF_ERROR(RetallyOnEvent(batch, id, state, event));
+  }
   MEZHVED_RETURN_IF_ERROR(batch.PutRecord(ColumnFamily::kHistory, keys::HistoryKey(id, state.history_length()), event));
   state.set_history_length(state.history_length() + 1);
   return batch.PutRecord(ColumnFamily::kStates, keys::MessageKey(id), state);
@@ -1110,6 +1114,12 @@ StatusOr<OverduePage> RocksDbStore::ListOverdue(uint32_t limit, const std::strin
 
 StatusOr<StoredMessagePage> RocksDbStore::ScanMessages(const std::string& page_token, uint32_t limit) const {
   return impl_->ScanMessages(page_token, limit);
+}
+
+std::string RocksDbStore::TallyBasis() const { return impl_->TallyBasis(); }
+
+StatusOr<TallyRange> RocksDbStore::ReadTallies(int32_t first_day, int32_t last_day) const {
+  return impl_->ReadTallies(first_day, last_day);
 }
 
 Status RocksDbStore::VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const {

@@ -27,6 +27,9 @@ struct RocksDbStoreOptions {
   // Where the store's own figures go (docs/MONITORING.md): the time of each synced write, RocksDB's write stalls,
   // WAL syncs and sizes. Optional; it must outlive the store.
   metrics::Registry* metrics = nullptr;
+  // What each request adds to the reports' daily tallies (MessageStore::ReadTallies). Without one, no tallies are
+  // kept and the stored ones are marked untrusted, so that the next open with a tallier counts them again.
+  std::shared_ptr<const RequestTallier> tallier;
 };
 
 class RocksDbStore final : public MessageStore {
@@ -78,6 +81,8 @@ class RocksDbStore final : public MessageStore {
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const override;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const override;
   StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const override;
+  std::string TallyBasis() const override;
+  StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const override;
 
  private:
   class Impl;

@@ -11,6 +11,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/snapshot.h>
 #include <rocksdb/statistics.h>
@@ -387,6 +388,14 @@ class QueueIndex {
   std::vector<MessageFact> facts_;
 };
 
+// The instant a request's deadlines count from: the receipt of a paper or fax request, else its acceptance.
+inline UnixMillis ReceivedAtOf(const api::Message& message) {
+  return message.has_received_at() ? ToMillis(message.received_at()) : ToMillis(message.accepted_at());
+}
+
+// A request's entry in the "requests" index as the reports see it, without its history.
+RequestFacts FactsOf(const MessageId& id, const records::RequestReportEntry& entry);
+
 // ---------------------------------------------------------------------------------------------------------------
 // One group commit's write batch. Reads see the writes of earlier mutations of the group; a save point per
 // mutation lets a mutation that fails drop its own writes.
@@ -437,6 +446,10 @@ class GroupBatch {
 
   Status PutRecord(ColumnFamily family, std::string_view key, const google::protobuf::MessageLite& record) {
     return Put(family, key, record.SerializeAsString());
+  }
+
+  Status Merge(ColumnFamily family, std::string_view key, std::string_view operand) {
+    return Checked(batch_.Merge(Handle(family), rocksdb::Slice(key), rocksdb::Slice(operand)));
   }
 
   Status Delete(ColumnFamily family, std::string_view key) {
@@ -541,8 +554,16 @@ inline rocksdb::ColumnFamilyOptions QueueLikeOptions() {
 }
 
 // Column families read by key get bloom filters; those only iterated by prefix do not need them.
+// The tallies' values are int64 sums that merges add to (rocksdb_tallies.cc).
+std::shared_ptr<rocksdb::MergeOperator> NewTallySumOperator();
+
 inline rocksdb::ColumnFamilyOptions OptionsFor(ColumnFamily family) {
   switch (family) {
+    case ColumnFamily::kTallies: {
+      rocksdb::ColumnFamilyOptions options;
+      options.merge_operator = NewTallySumOperator();
+      return options;
+    }
     case ColumnFamily::kMeta:
     case ColumnFamily::kMessages:
     case ColumnFamily::kStates:
@@ -632,6 +653,10 @@ class RocksDbStore::Impl {
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const;
 
+  // The reports' tallies (rocksdb_tallies.cc).
+  std::string TallyBasis() const;
+  StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const;
+
  private:
   // Opening.
   Status OpenDatabase();
@@ -644,6 +669,10 @@ class RocksDbStore::Impl {
   void WriteMetrics(metrics::TextWriter& writer) const;
   // The due-soon and overdue counts per organisation, from the running clocks' timers and the overdue list.
   Status LoadDeadlineCounts();
+  // Counts the tallies again from every request when they were counted by another basis than the tallier's, or
+  // marks them untrusted when the store runs without a tallier.
+  Status PrepareTallies();
+  Status RebuildTallies(const std::string& basis);
 
   // The writer thread.
   void RunWriter();
@@ -668,6 +697,12 @@ class RocksDbStore::Impl {
   // A fact about the message of `state` for the observer.
   void NoteFact(MessageFact::Event event, const records::StoredState& state, UnixMillis at_ms, uint32_t attempt = 0);
   Status IndexRequest(GroupBatch& batch, const NewMessage& message, const MessageId& id);
+  // The tallies: a new request's, and a request's again when an event that affects it is appended.
+  Status TallyNewRequest(GroupBatch& batch, const RequestFacts& request);
+  Status RetallyOnEvent(GroupBatch& batch, const MessageId& id, const records::StoredState& state,
+                        const api::HistoryEvent& event);
+  Status WriteTallyChange(GroupBatch& batch, const RequestTally* before, const RequestTally& after);
+  Status AddTallyMember(GroupBatch& batch, const TallyMember& member);
   // Fires one timer; false when it was stale and sent nothing.
   StatusOr<bool> FireTimer(GroupBatch& batch, const keys::TimerKeyParts& timer, UnixMillis now_ms,
                            const NoticeBuilder& build, std::set<std::string>& recipients);
@@ -745,6 +780,8 @@ class RocksDbStore::Impl {
   // No timer fires before this instant: timers up to it have fired, and putting an earlier one lowers it. Seeks
   // for due timers start here, past the tombstones of the fired ones. Writer thread only.
   UnixMillis timer_floor_ms_ = 0;
+  // The basis the stored tallies were counted by; empty when they are not to be trusted. Set at open.
+  std::string tally_basis_;
 
   // QueueStats as of the last commit, so readers never see a group that is not yet durable.
   mutable std::mutex stats_mutex_;

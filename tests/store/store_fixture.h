@@ -111,11 +111,15 @@ class TestStore {
   std::string path() const { return (dir_ / "store").string(); }
   RocksDbStore& store() { return *store_; }
 
+  // The tallier of the next Reopen (none by default).
+  void SetTallier(std::shared_ptr<const RequestTallier> tallier) { tallier_ = std::move(tallier); }
+
   void Reopen() {
     store_.reset();
     RocksDbStoreOptions options;
     options.data_dir = path();
     options.max_batch_operations = max_batch_operations_;
+    options.tallier = tallier_;
     auto opened = RocksDbStore::Open(options);
     REQUIRE(opened.ok());
     store_ = std::move(opened).value();
@@ -196,6 +200,7 @@ class TestStore {
  private:
   testing::TempDir dir_;
   uint32_t max_batch_operations_;
+  std::shared_ptr<const RequestTallier> tallier_;
   std::unique_ptr<RocksDbStore> store_;
 };
 
