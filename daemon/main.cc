@@ -22,6 +22,7 @@
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/participants.h"
+#include "gateway/reports.h"
 #include "seal/crypto.h"
 #include "seal/keys.h"
 #include "seal/sealer.h"
@@ -343,6 +344,8 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
   store_options.data_dir = config.store().data_dir();
   store_options.max_batch_operations = config.store().max_batch_operations();
   store_options.metrics = &metrics;
+  // The reports' daily tallies: a store last opened with other rules or registries counts them again here.
+  store_options.tallier = std::make_shared<const gateway::ReportTallier>(*participants, rules->information_types);
   StatusOr<std::unique_ptr<store::RocksDbStore>> store = store::RocksDbStore::Open(store_options);
   if (!store.ok()) {
     log::Critical("store", "store.open_failed")

@@ -220,6 +220,7 @@ class Gateway {
   v1::MessageView ViewOf(const store::MessageRecord& record, bool masked) const;
   // The queue and deadline gauges of every organisation, at scrape time.
   void WriteQueueMetrics(metrics::TextWriter& writer) const;
+  StatusOr<v1::ComplianceReport> BuildReport(const ReportPeriod& period, UnixMillis now) const;
 
   const GatewaySettings settings_;
   const Rules rules_;
@@ -252,6 +253,9 @@ class Gateway {
 
   // The reports of ended periods (gateway/report_cache.h); a registered paper or fax request empties it.
   mutable ReportCache report_cache_;
+  // The basis of the report tallies these rules count (ReportTallier): a store whose tallies have it answers reports
+  // from them; another one (a store opened without a tallier, say) from every request's history.
+  const std::string report_tally_basis_;
 };
 
 // Runs Gateway::RunHousekeeping on its own thread at a fixed interval until destroyed.

@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <optional>
@@ -200,7 +201,7 @@ struct Figures {
   uint64_t open = 0;
   uint64_t open_overdue = 0;
   std::map<v1::RefusalReason, uint64_t> refusals;
-  std::vector<int> answer_working_days;
+  std::map<int, uint64_t> answer_working_days;  // answers timed, by their working days
   uint64_t referrals_received = 0;
   uint64_t social_support_requests_sent = 0;
   std::set<std::string> social_support_citizens;
@@ -216,8 +217,9 @@ struct Figures {
     for (const auto& [reason, count] : other.refusals) {
       refusals[reason] += count;
     }
-    answer_working_days.insert(answer_working_days.end(), other.answer_working_days.begin(),
-                               other.answer_working_days.end());
+    for (const auto& [days, count] : other.answer_working_days) {
+      answer_working_days[days] += count;
+    }
     referrals_received += other.referrals_received;
     social_support_requests_sent += other.social_support_requests_sent;
     social_support_citizens.insert(other.social_support_citizens.begin(), other.social_support_citizens.end());
@@ -225,16 +227,23 @@ struct Figures {
 };
 
 // Nearest rank: the smallest sample with at least `percent`% of the samples at or below it; 0 with no samples.
-double NearestRank(const std::vector<int>& sorted, int percent) {
-  if (sorted.empty()) {
+double NearestRank(const std::map<int, uint64_t>& histogram, uint64_t samples, int percent) {
+  if (samples == 0) {
     return 0;
   }
-  const size_t rank = (sorted.size() * percent + 99) / 100;  // ceil(n * p / 100), >= 1
-  return sorted[rank - 1];
+  const uint64_t rank = (samples * percent + 99) / 100;  // ceil(n * p / 100), >= 1
+  uint64_t below = 0;
+  for (const auto& [value, count] : histogram) {
+    below += count;
+    if (below >= rank) {
+      return value;
+    }
+  }
+  return histogram.rbegin()->first;  // not reached: the counts add up to `samples`
 }
 
 v1::ComplianceRow RowOf(const Figures& figures, const std::string& agency_code, const std::string& organisation_code,
-                        const std::string& name) {
+                        const std::string& name, uint64_t citizens) {
   v1::ComplianceRow row;
   row.set_agency_code(agency_code);
   row.set_organisation_code(organisation_code);
@@ -249,37 +258,61 @@ v1::ComplianceRow RowOf(const Figures& figures, const std::string& agency_code, 
     refusal.set_reason(reason);
     refusal.set_count(count);
   }
-  std::vector<int> days = figures.answer_working_days;
-  std::sort(days.begin(), days.end());
-  row.set_answers_timed(days.size());
-  row.set_median_answer_working_days(NearestRank(days, 50));
-  row.set_p90_answer_working_days(NearestRank(days, 90));
+  uint64_t timed = 0;
+  for (const auto& [days, count] : figures.answer_working_days) {
+    timed += count;
+  }
+  row.set_answers_timed(timed);
+  row.set_median_answer_working_days(NearestRank(figures.answer_working_days, timed, 50));
+  row.set_p90_answer_working_days(NearestRank(figures.answer_working_days, timed, 90));
   row.set_referrals_received(figures.referrals_received);
   row.set_social_support_requests_sent(figures.social_support_requests_sent);
-  row.set_social_support_citizens(figures.social_support_citizens.size());
+  row.set_social_support_citizens(citizens);
   return row;
 }
 
-// Where a request with an answer due stood at `as_of`.
-struct Outcome {
+// A request's answer clock over its whole history, up to its first final answer (history is appended in time
+// order). The period in force starts as the first one; a RESTARTED event replaces it and runs the clock again; a
+// STOPPED event stops it. Where the request stands at any instant follows from this (OutcomeAt), which is how both
+// the replay of histories and the daily tallies read it.
+struct Timeline {
   const v1::HistoryEvent* final_answer = nullptr;
   bool on_time = false;  // with a final answer
-  bool overdue = false;  // without one
+  // The instants `as_of` at which the request is overdue: its period in force had ended by then and its clock was
+  // not stopped, counting only the events before `as_of`. Both ends inclusive; no end while it is still overdue.
+  struct Overdue {
+    UnixMillis from = 0;
+    std::optional<UnixMillis> until;
+  };
+  std::vector<Overdue> overdue;
+
+  // Overdue at every instant of [from, until] (until: none for "from then on"), joined to the last span if they meet.
+  void AddOverdue(UnixMillis from, std::optional<UnixMillis> until) {
+    if (!overdue.empty() && overdue.back().until && from <= *overdue.back().until + 1) {
+      overdue.back().until = until;
+      return;
+    }
+    overdue.push_back({from, until});
+  }
 };
 
-// Replays the history up to `as_of` (history is appended in time order, so the first later event ends it): the
-// period in force starts as the first one, a RESTARTED event replaces it and runs the clock again, a STOPPED event
-// stops it.
-Outcome ReadOutcome(const store::RequestFacts& request, UnixMillis as_of) {
+// Between two events the clock's state is fixed: at instants `as_of` in (previous event, event] only the earlier
+// events count, so the request is overdue there from max(period end, previous event + 1) on, if its clock runs.
+Timeline ReadTimeline(const store::RequestFacts& request) {
+  Timeline timeline;
   UnixMillis period_end = request.due_at_ms;
   std::optional<UnixMillis> stopped_at;
+  std::optional<UnixMillis> previous;
   for (const v1::HistoryEvent& event : request.history) {
     const UnixMillis at = MillisOf(event.at());
-    if (at >= as_of) {
-      break;
+    const UnixMillis from = previous ? std::max(period_end, *previous + 1) : period_end;
+    if (!stopped_at && from <= at) {
+      timeline.AddOverdue(from, at);
     }
     if (IsFinalRequestState(event.state())) {
-      return {&event, stopped_at.value_or(at) < period_end, false};
+      timeline.final_answer = &event;
+      timeline.on_time = stopped_at.value_or(at) < period_end;
+      return timeline;
     }
     if (event.deadline_event() == v1::DEADLINE_EVENT_STOPPED && !stopped_at) {
       stopped_at = at;
@@ -287,8 +320,29 @@ Outcome ReadOutcome(const store::RequestFacts& request, UnixMillis as_of) {
       stopped_at.reset();
       period_end = event.has_answer_due_at() ? MillisOf(event.answer_due_at()) : period_end;
     }
+    previous = at;
   }
-  return {nullptr, false, !stopped_at && period_end <= as_of};
+  if (!stopped_at) {
+    timeline.AddOverdue(previous ? std::max(period_end, *previous + 1) : period_end, std::nullopt);
+  }
+  return timeline;
+}
+
+// Where a request with an answer due stood at `as_of`: answered by then, or open, and then overdue or not.
+struct Outcome {
+  const v1::HistoryEvent* final_answer = nullptr;
+  bool on_time = false;  // with a final answer
+  bool overdue = false;  // without one
+};
+
+Outcome OutcomeAt(const Timeline& timeline, UnixMillis as_of) {
+  if (timeline.final_answer != nullptr && MillisOf(timeline.final_answer->at()) < as_of) {
+    return {timeline.final_answer, timeline.on_time, false};
+  }
+  const bool overdue = std::any_of(timeline.overdue.begin(), timeline.overdue.end(), [as_of](const auto& span) {
+    return span.from <= as_of && (!span.until || as_of <= *span.until);
+  });
+  return {nullptr, false, overdue};
 }
 
 // ---- Export ----
@@ -416,6 +470,78 @@ std::string CitizenKey(const v1::Citizen& citizen) {
   return Sha256Prefix("name:" + last + "|" + first + "|" + middle + "|" + FormatDate(citizen.birth_date()));
 }
 
+// ---- Rows ----
+
+namespace {
+
+int OffsetOf(const ParticipantRegistry& participants, const std::string& organisation_code) {
+  const Agency* agency = participants.AgencyOf(organisation_code);
+  return agency != nullptr ? agency->utc_offset_minutes : kDefaultOffsetMinutes;
+}
+
+// The scopes that distinct citizens are counted in: each organisation, each agency and the total, since a citizen
+// asked about by two organisations of an agency is one citizen of that agency.
+std::string OrganisationScope(const std::string& code) { return "o:" + code; }
+std::string AgencyScope(const std::string& code) { return "a:" + code; }
+constexpr std::string_view kTotalScope = "t";
+
+// How many distinct citizens a row's scope has, given its pooled figures.
+using CitizenCount = std::function<uint64_t(const std::string& scope, const Figures& pooled)>;
+
+// Organisations by (agency, code), where an organisation that left the registry sorts first, with no agency; then
+// the agencies by code; then the total.
+void AddRows(const ParticipantRegistry& participants, const std::map<std::string, Figures>& by_organisation,
+             const CitizenCount& citizens, v1::ComplianceReport& report) {
+  std::map<std::pair<std::string, std::string>, const Figures*> organisations;
+  std::map<std::string, Figures> agencies;
+  Figures total;
+  for (const auto& [code, figures] : by_organisation) {
+    if (figures.Empty()) {
+      continue;
+    }
+    const Agency* agency = participants.AgencyOf(code);
+    const std::string agency_code = agency != nullptr ? agency->code : "";
+    organisations[{agency_code, code}] = &figures;
+    if (!agency_code.empty()) {
+      agencies[agency_code].Merge(figures);
+    }
+    total.Merge(figures);
+  }
+  for (const auto& [key, figures] : organisations) {
+    const Organisation* organisation = participants.FindOrganisation(key.second);
+    *report.add_organisations() = RowOf(*figures, key.first, key.second, organisation ? organisation->name : "",
+                                        citizens(OrganisationScope(key.second), *figures));
+  }
+  for (const auto& [code, figures] : agencies) {
+    const Agency* agency = participants.FindAgency(code);
+    *report.add_agencies() = RowOf(figures, code, "", agency ? agency->name : "", citizens(AgencyScope(code), figures));
+  }
+  *report.mutable_total() = RowOf(total, "", "", "", citizens(std::string(kTotalScope), total));
+}
+
+// The end of the last instant a receipt in the period can have in any zone (the westernmost).
+UnixMillis ScanEnd(const ReportPeriod& period) {
+  return calendar::StartOfLocalDay(calendar::NextDay(period.last), kWesternmostOffsetMinutes);
+}
+
+// A report's heading: the period, when it was made, and whether the period has ended everywhere.
+v1::ComplianceReport ReportHeading(const ReportPeriod& period, UnixMillis now_ms) {
+  v1::ComplianceReport report;
+  report.set_period(period.label);
+  *report.mutable_first_day() = DateOf(period.first);
+  *report.mutable_last_day() = DateOf(period.last);
+  *report.mutable_generated_at() = TimeUtil::MillisecondsToTimestamp(now_ms);
+  report.set_period_complete(now_ms >= ScanEnd(period));
+  return report;
+}
+
+// An organisation's outcomes are read as of the end of the period's last day in its zone, or now if earlier.
+UnixMillis AsOf(const ReportPeriod& period, int offset, UnixMillis now_ms) {
+  return std::min(calendar::StartOfLocalDay(calendar::NextDay(period.last), offset), now_ms);
+}
+
+}  // namespace
+
 // ---- ComplianceReportBuilder ----
 
 // The registry is copied (a copy shares its snapshot); the catalogue and the calendar, immutable for the daemon's
@@ -428,16 +554,11 @@ struct ComplianceReportBuilder::State {
   UnixMillis now_ms;
   std::map<std::string, Figures> by_organisation;  // by organisation code
 
-  int OffsetOf(const std::string& organisation_code) const {
-    const Agency* agency = participants.AgencyOf(organisation_code);
-    return agency != nullptr ? agency->utc_offset_minutes : kDefaultOffsetMinutes;
-  }
-
   void CountAnswerDue(const store::RequestFacts& request, int offset, const calendar::Day& received_day) {
     Figures& figures = by_organisation[request.addressee_code];
     ++figures.requests_received;
-    const UnixMillis end_of_period = calendar::StartOfLocalDay(calendar::NextDay(period.last), offset);
-    const Outcome outcome = ReadOutcome(request, std::min(end_of_period, now_ms));
+    const Timeline timeline = ReadTimeline(request);
+    const Outcome outcome = OutcomeAt(timeline, AsOf(period, offset, now_ms));
     if (outcome.final_answer == nullptr) {
       ++figures.open;
       figures.open_overdue += outcome.overdue ? 1 : 0;
@@ -449,7 +570,7 @@ struct ComplianceReportBuilder::State {
     }
     const calendar::Day answer_day = calendar::LocalDay(MillisOf(outcome.final_answer->at()), offset);
     if (StatusOr<int> days = calendar::WorkingDaysBetween(*calendar, received_day, answer_day); days.ok()) {
-      figures.answer_working_days.push_back(*days);
+      ++figures.answer_working_days[*days];
     }
   }
 
@@ -459,43 +580,6 @@ struct ComplianceReportBuilder::State {
     if (!request.citizen_key.empty()) {
       figures.social_support_citizens.insert(request.citizen_key);
     }
-  }
-
-  std::string OrganisationName(const std::string& code) const {
-    const Organisation* organisation = participants.FindOrganisation(code);
-    return organisation != nullptr ? organisation->name : "";
-  }
-
-  std::string AgencyName(const std::string& code) const {
-    const Agency* agency = participants.FindAgency(code);
-    return agency != nullptr ? agency->name : "";
-  }
-
-  // Organisations by (agency, code), where an organisation that left the registry sorts first, with no agency; then
-  // the agencies by code; then the total.
-  void AddRows(v1::ComplianceReport& report) const {
-    std::map<std::pair<std::string, std::string>, const Figures*> organisations;
-    std::map<std::string, Figures> agencies;
-    Figures total;
-    for (const auto& [code, figures] : by_organisation) {
-      if (figures.Empty()) {
-        continue;
-      }
-      const Agency* agency = participants.AgencyOf(code);
-      const std::string agency_code = agency != nullptr ? agency->code : "";
-      organisations[{agency_code, code}] = &figures;
-      if (!agency_code.empty()) {
-        agencies[agency_code].Merge(figures);
-      }
-      total.Merge(figures);
-    }
-    for (const auto& [key, figures] : organisations) {
-      *report.add_organisations() = RowOf(*figures, key.first, key.second, OrganisationName(key.second));
-    }
-    for (const auto& [code, figures] : agencies) {
-      *report.add_agencies() = RowOf(figures, code, "", AgencyName(code));
-    }
-    *report.mutable_total() = RowOf(total, "", "", "");
   }
 };
 
@@ -510,13 +594,11 @@ UnixMillis ComplianceReportBuilder::ScanFromMs() const {
   return calendar::StartOfLocalDay(state_->period.first, kEasternmostOffsetMinutes);
 }
 
-UnixMillis ComplianceReportBuilder::ScanToMs() const {
-  return calendar::StartOfLocalDay(calendar::NextDay(state_->period.last), kWesternmostOffsetMinutes);
-}
+UnixMillis ComplianceReportBuilder::ScanToMs() const { return ScanEnd(state_->period); }
 
 void ComplianceReportBuilder::Add(const store::RequestFacts& request) {
   State& state = *state_;
-  const int offset = state.OffsetOf(request.addressee_code);
+  const int offset = OffsetOf(state.participants, request.addressee_code);
   const calendar::Day received_day = calendar::LocalDay(request.received_at_ms, offset);
   if (received_day < state.period.first || state.period.last < received_day) {
     return;
@@ -535,14 +617,218 @@ void ComplianceReportBuilder::Add(const store::RequestFacts& request) {
 
 v1::ComplianceReport ComplianceReportBuilder::Finish() const {
   const State& state = *state_;
-  v1::ComplianceReport report;
-  report.set_period(state.period.label);
-  *report.mutable_first_day() = DateOf(state.period.first);
-  *report.mutable_last_day() = DateOf(state.period.last);
-  *report.mutable_generated_at() = TimeUtil::MillisecondsToTimestamp(state.now_ms);
-  report.set_period_complete(state.now_ms >= ScanToMs());
+  v1::ComplianceReport report = ReportHeading(state.period, state.now_ms);
+  AddRows(
+      state.participants, state.by_organisation,
+      [](const std::string& /*scope*/, const Figures& pooled) { return pooled.social_support_citizens.size(); },
+      report);
+  return report;
+}
 
-  state.AddRows(report);
+// ---- Tallies ----
+
+namespace {
+
+// The figures a request adds to, per its addressee's local day of receipt (the day of a TallyCount, as days since
+// 1970-01-01). The numbers are stored: never reuse one for another meaning (change kTallyRules instead).
+enum TallyFigure : uint8_t {
+  kReceivedFigure = 1,       // an answer was due (detail 0)
+  kReferralFigure = 2,       // a referral (detail 0)
+  kSocialSupportFigure = 3,  // a social-support request, counted for its requester (detail 0)
+  kAnsweredFigure = 4,       // the final answer (detail: AnswerDetail)
+  kOverdueFromFigure = 5,    // a span of being overdue begins (detail: its first instant, Unix ms)
+  kOverdueUntilFigure = 6,   // a span of being overdue ends (detail: the addressee's local day of its last instant)
+};
+// Names the rules the tallies are counted by, in their basis: change it whenever ReadTimeline or Tally change what
+// they count, so that stores count their tallies again.
+constexpr std::string_view kTallyRules = "mezhved report tallies 1";
+
+int32_t DayNumber(const calendar::Day& day) { return static_cast<int32_t>(calendar::DaysSinceEpoch(day)); }
+
+// The final answer's local day, whether it was on time, and what it was: 0 for an answer, 1 + the reason for a
+// refusal.
+constexpr int64_t kOutcomeBits = 11;
+constexpr int64_t kOutcomeMask = (int64_t{1} << kOutcomeBits) - 1;
+
+int64_t AnswerDetail(int32_t answer_day, bool on_time, const v1::HistoryEvent& answer) {
+  const int64_t outcome = answer.state() == v1::MESSAGE_STATE_REFUSED
+                              ? 1 + std::clamp<int64_t>(answer.refusal_reason(), 0, kOutcomeMask - 1)
+                              : 0;
+  return ((int64_t{answer_day} * 2 + (on_time ? 1 : 0)) << kOutcomeBits) | outcome;
+}
+
+struct AnswerTally {
+  int32_t answer_day = 0;
+  bool on_time = false;
+  std::optional<v1::RefusalReason> refusal;
+};
+
+AnswerTally ReadAnswerDetail(int64_t detail) {
+  AnswerTally answer;
+  const int64_t outcome = detail & kOutcomeMask;
+  answer.on_time = ((detail >> kOutcomeBits) & 1) != 0;
+  answer.answer_day = static_cast<int32_t>(detail >> (kOutcomeBits + 1));
+  if (outcome != 0) {
+    answer.refusal = static_cast<v1::RefusalReason>(outcome - 1);
+  }
+  return answer;
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kDigits[digest[i] >> 4];
+    hex += kDigits[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+// One organisation's tallies, summed, before they become its Figures.
+struct OrganisationTally {
+  Figures figures;
+  uint64_t answered = 0;
+  uint64_t overdue_began = 0;
+  uint64_t overdue_ended = 0;
+};
+
+}  // namespace
+
+ReportTallier::ReportTallier(ParticipantRegistry participants,
+                             std::shared_ptr<const InformationTypeRegistry> information_types)
+    : participants_(std::move(participants)), information_types_(std::move(information_types)) {}
+
+// Everything a tally depends on besides the request: the rules, each organisation's zone and agency, and which
+// information types are referrals and social-support ones.
+std::string ReportTallier::Basis() const {
+  std::string basis(kTallyRules);
+  for (const Organisation* organisation : participants_.Organisations()) {
+    basis += "\norganisation " + organisation->code + " " + organisation->agency_code + " " +
+             std::to_string(OffsetOf(participants_, organisation->code));
+  }
+  for (const config::v1::InformationType& type : information_types_->catalog().types()) {
+    basis += "\ntype " + type.id() + " " + type.version() + " " + std::to_string(type.deadline_class()) + " " +
+             (type.social_support() ? "social" : "-");
+  }
+  return Sha256Hex(basis);
+}
+
+store::RequestTally ReportTallier::Tally(const store::RequestFacts& request) const {
+  store::RequestTally tally;
+  const int offset = OffsetOf(participants_, request.addressee_code);
+  const int32_t received_day = DayNumber(calendar::LocalDay(request.received_at_ms, offset));
+  const auto count = [&](TallyFigure figure, const std::string& scope, int64_t detail) {
+    tally.counts.push_back({figure, scope, received_day, detail, 1});
+  };
+  const config::v1::InformationType* type =
+      information_types_->Find(request.information_type.id(), request.information_type.version());
+  if (request.answer_working_days > 0) {
+    count(kReceivedFigure, request.addressee_code, 0);
+    const Timeline timeline = ReadTimeline(request);
+    if (timeline.final_answer != nullptr) {
+      const int32_t answer_day = DayNumber(calendar::LocalDay(MillisOf(timeline.final_answer->at()), offset));
+      count(kAnsweredFigure, request.addressee_code,
+            AnswerDetail(answer_day, timeline.on_time, *timeline.final_answer));
+    }
+    for (const Timeline::Overdue& span : timeline.overdue) {
+      count(kOverdueFromFigure, request.addressee_code, span.from);
+      if (span.until) {
+        count(kOverdueUntilFigure, request.addressee_code, DayNumber(calendar::LocalDay(*span.until, offset)));
+      }
+    }
+  } else if (type != nullptr && type->deadline_class() == config::v1::DEADLINE_CLASS_REFERRAL) {
+    count(kReferralFigure, request.addressee_code, 0);
+  }
+  if (type != nullptr && type->social_support()) {
+    count(kSocialSupportFigure, request.requester_code, 0);
+    if (!request.citizen_key.empty()) {
+      tally.members.push_back({OrganisationScope(request.requester_code), received_day, request.citizen_key});
+      if (const Agency* agency = participants_.AgencyOf(request.requester_code); agency != nullptr) {
+        tally.members.push_back({AgencyScope(agency->code), received_day, request.citizen_key});
+      }
+      tally.members.push_back({std::string(kTotalScope), received_day, request.citizen_key});
+    }
+  }
+  return tally;
+}
+
+bool ReportTallier::Affects(const v1::HistoryEvent& event) const {
+  return IsFinalRequestState(event.state()) || event.deadline_event() == v1::DEADLINE_EVENT_STOPPED ||
+         event.deadline_event() == v1::DEADLINE_EVENT_RESTARTED;
+}
+
+TallyDays TallyDaysOf(const ReportPeriod& period) { return {DayNumber(period.first), DayNumber(period.last)}; }
+
+// With as_of the instant an organisation's outcomes are read at, and `last` the local day of the instant just before
+// it: a final answer had come by as_of when its day is at most `last` (as_of is the start of a day, or now, after
+// every recorded event); a span of being overdue had begun when its first instant is at most as_of, and had ended
+// when its last instant is before as_of, that is when its day is at most `last`.
+v1::ComplianceReport ComplianceReportFromTallies(const ParticipantRegistry& participants,
+                                                 const calendar::ProductionCalendar& calendar,
+                                                 const ReportPeriod& period, UnixMillis now_ms,
+                                                 const store::TallyRange& tallies) {
+  std::map<std::string, OrganisationTally> by_organisation;
+  for (const store::TallyCount& count : tallies.counts) {
+    OrganisationTally& tally = by_organisation[count.scope];
+    Figures& figures = tally.figures;
+    const auto n = static_cast<uint64_t>(count.count);
+    const int offset = OffsetOf(participants, count.scope);
+    const UnixMillis as_of = AsOf(period, offset, now_ms);
+    const int32_t last = DayNumber(calendar::LocalDay(as_of - 1, offset));
+    switch (count.figure) {
+      case kReceivedFigure:
+        figures.requests_received += n;
+        break;
+      case kReferralFigure:
+        figures.referrals_received += n;
+        break;
+      case kSocialSupportFigure:
+        figures.social_support_requests_sent += n;
+        break;
+      case kAnsweredFigure: {
+        const AnswerTally answer = ReadAnswerDetail(count.detail);
+        if (answer.answer_day > last) {
+          break;
+        }
+        tally.answered += n;
+        (answer.on_time ? figures.answered_on_time : figures.answered_late) += n;
+        if (answer.refusal) {
+          figures.refusals[*answer.refusal] += n;
+        }
+        const StatusOr<int> days = calendar::WorkingDaysBetween(calendar, calendar::DayFromDaysSinceEpoch(count.day),
+                                                                calendar::DayFromDaysSinceEpoch(answer.answer_day));
+        if (days.ok()) {
+          figures.answer_working_days[*days] += n;
+        }
+        break;
+      }
+      case kOverdueFromFigure:
+        tally.overdue_began += count.detail <= as_of ? n : 0;
+        break;
+      case kOverdueUntilFigure:
+        tally.overdue_ended += count.detail <= last ? n : 0;
+        break;
+      default:
+        break;  // a figure of newer rules: the basis would have differed, so this is not reached
+    }
+  }
+  std::map<std::string, Figures> figures;
+  for (auto& [code, tally] : by_organisation) {
+    tally.figures.open = tally.figures.requests_received - tally.answered;
+    tally.figures.open_overdue = tally.overdue_began - tally.overdue_ended;
+    figures.emplace(code, std::move(tally.figures));
+  }
+  v1::ComplianceReport report = ReportHeading(period, now_ms);
+  AddRows(
+      participants, figures,
+      [&tallies](const std::string& scope, const Figures& /*pooled*/) -> uint64_t {
+        const auto it = tallies.distinct_members.find(scope);
+        return it != tallies.distinct_members.end() ? it->second : 0;
+      },
+      report);
   return report;
 }
 

@@ -22,6 +22,7 @@
 //   and distinct citizens by RequestFacts::citizen_key.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -70,6 +71,36 @@ class ComplianceReportBuilder {
   struct State;
   std::shared_ptr<State> state_;
 };
+
+// What a request adds to the reports' daily tallies (store::RequestTallier), by the same rules: the store keeps the
+// sums as requests come and change, so that a report of a long period reads a few figures per organisation and day
+// instead of every request's history. ComplianceReportFromTallies gives the same report as the builder.
+class ReportTallier final : public store::RequestTallier {
+ public:
+  ReportTallier(ParticipantRegistry participants, std::shared_ptr<const InformationTypeRegistry> information_types);
+
+  std::string Basis() const override;
+  store::RequestTally Tally(const store::RequestFacts& request) const override;
+  bool Affects(const v1::HistoryEvent& event) const override;
+
+ private:
+  ParticipantRegistry participants_;
+  std::shared_ptr<const InformationTypeRegistry> information_types_;
+};
+
+// The days whose tallies a report reads (MessageStore::ReadTallies): its own days, as days since 1970-01-01.
+struct TallyDays {
+  int32_t first = 0;
+  int32_t last = 0;
+};
+TallyDays TallyDaysOf(const ReportPeriod& period);
+
+// The report of `period` as of now_ms from the tallies of TallyDaysOf(period), counted by a ReportTallier with the
+// same registries: the builder's figures, as long as no recorded event is later than now_ms.
+v1::ComplianceReport ComplianceReportFromTallies(const ParticipantRegistry& participants,
+                                                 const calendar::ProductionCalendar& calendar,
+                                                 const ReportPeriod& period, UnixMillis now_ms,
+                                                 const store::TallyRange& tallies);
 
 // The report as CSV (RFC 4180, UTF-8, a header line, one line per organisation, agency and the total) and as JSON
 // (the ComplianceReport message in protobuf's JSON mapping), the same figures in both.

@@ -8,7 +8,10 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "calendar/deadlines.h"
@@ -234,12 +237,61 @@ ReportPeriod Period(const std::string& text) {
   return *period;
 }
 
+// The tallies of the requests' final histories, summed as the store would, but plainly: counts by key, and the
+// distinct members by set.
+store::TallyRange TalliesOf(const std::vector<RequestFacts>& requests, TallyDays days) {
+  const ReportTallier tallier(Participants(), std::shared_ptr<const InformationTypeRegistry>(&Types(), [](auto*) {}));
+  std::map<std::tuple<uint8_t, std::string, int32_t, int64_t>, int64_t> sums;
+  std::map<std::string, std::set<std::string>> members;
+  for (const RequestFacts& request : requests) {
+    const store::RequestTally tally = tallier.Tally(request);
+    for (const store::TallyCount& count : tally.counts) {
+      if (count.day >= days.first && count.day <= days.last) {
+        sums[{count.figure, count.scope, count.day, count.detail}] += count.count;
+      }
+    }
+    for (const store::TallyMember& member : tally.members) {
+      if (member.day >= days.first && member.day <= days.last) {
+        members[member.scope].insert(member.member);
+      }
+    }
+  }
+  store::TallyRange range;
+  for (const auto& [key, sum] : sums) {
+    range.counts.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), std::get<3>(key), sum});
+  }
+  for (const auto& [scope, seen] : members) {
+    range.distinct_members[scope] = seen.size();
+  }
+  return range;
+}
+
+bool AllEventsBefore(const std::vector<RequestFacts>& requests, UnixMillis now_ms) {
+  return std::all_of(requests.begin(), requests.end(), [now_ms](const RequestFacts& request) {
+    return std::all_of(request.history.begin(), request.history.end(), [now_ms](const v1::HistoryEvent& event) {
+      return TimeUtil::TimestampToMilliseconds(event.at()) < now_ms;
+    });
+  });
+}
+
+bool SameRows(const v1::ComplianceReport& a, const v1::ComplianceReport& b);
+
+// The report by the replay of every history; every test also checks that the daily tallies give the same one,
+// whenever the store could have counted them (no event recorded after now).
 v1::ComplianceReport Report(const std::string& period, UnixMillis now_ms, const std::vector<RequestFacts>& requests) {
   ComplianceReportBuilder builder(Participants(), Types(), Federal(), Period(period), now_ms);
   for (const RequestFacts& request : requests) {
     builder.Add(request);
   }
-  return builder.Finish();
+  v1::ComplianceReport report = builder.Finish();
+  if (AllEventsBefore(requests, now_ms)) {
+    const v1::ComplianceReport from_tallies = ComplianceReportFromTallies(
+        Participants(), Federal(), Period(period), now_ms, TalliesOf(requests, TallyDaysOf(Period(period))));
+    INFO("replay:\n" << report.DebugString() << "tallies:\n" << from_tallies.DebugString());
+    CHECK(SameRows(report, from_tallies));
+    CHECK(report.period_complete() == from_tallies.period_complete());
+  }
+  return report;
 }
 
 const v1::ComplianceRow* Find(const google::protobuf::RepeatedPtrField<v1::ComplianceRow>& rows,
@@ -516,11 +568,23 @@ TEST_CASE("Reports: open requests are overdue once their period ended with the c
     CheckFigures(OrganisationRow(report, "ZAGS-BARNAUL"), {.requests_received = 3, .open = 3, .open_overdue = 2});
   }
 
+  SECTION("a period that ends at the very instant the report's period ends is overdue in it") {
+    // Tuesday 2026-03-24: due at the end of 2026-03-31, the last day of the quarter.
+    const RequestFacts due_at_end = ToZags(Altai({2026, 3, 24}, 10));
+    REQUIRE(due_at_end.due_at_ms == Altai({2026, 4, 1}, 0));
+    const v1::ComplianceReport report = Report("2026-Q1", Altai({2026, 5, 1}, 0), {due_at_end});
+    CheckFigures(OrganisationRow(report, "ZAGS-BARNAUL"), {.requests_received = 1, .open = 1, .open_overdue = 1});
+    const v1::ComplianceReport march = Report("2026-03-01..2026-03-30", Altai({2026, 5, 1}, 0), {due_at_end});
+    CheckFigures(OrganisationRow(march, "ZAGS-BARNAUL"), {.requests_received = 1, .open = 1, .open_overdue = 0});
+  }
+
   SECTION("while the period runs, as of now") {
     const std::vector<RequestFacts> received = {overdue, interim};
     const v1::ComplianceReport before = Report("2026-Q1", overdue.due_at_ms - 1, received);
     CHECK_FALSE(before.period_complete());
     CheckFigures(OrganisationRow(before, "ZAGS-BARNAUL"), {.requests_received = 2, .open = 2, .open_overdue = 0});
+    const v1::ComplianceReport at_the_end = Report("2026-Q1", overdue.due_at_ms, received);
+    CheckFigures(OrganisationRow(at_the_end, "ZAGS-BARNAUL"), {.requests_received = 2, .open = 2, .open_overdue = 2});
     const v1::ComplianceReport after = Report("2026-Q1", overdue.due_at_ms + 1, received);
     CheckFigures(OrganisationRow(after, "ZAGS-BARNAUL"), {.requests_received = 2, .open = 2, .open_overdue = 2});
   }
