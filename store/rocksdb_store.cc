@@ -358,6 +358,9 @@ StatusOr<AcceptOutcome> RocksDbStore::Impl::StoreNewMessage(GroupBatch& batch, c
   state.set_recipient_code(body.recipient_code());
   state.set_kind(body.kind());
   state.set_information_type_id(message.information_type.id());
+  if (body.has_request()) {
+    state.set_received_at_ms(ReceivedAtOf(body));
+  }
   if (message.timers.due_at_ms != 0) {
     MEZHVED_RETURN_IF_ERROR(StartClock(batch, id, state, message.timers));
   }

@@ -560,8 +560,12 @@ std::shared_ptr<rocksdb::MergeOperator> NewTallySumOperator();
 inline rocksdb::ColumnFamilyOptions OptionsFor(ColumnFamily family) {
   switch (family) {
     case ColumnFamily::kTallies: {
+      // A day's figure takes a merge per request: past this many in the memtable, the write sums them, so that a
+      // read never adds up thousands of operands.
+      constexpr size_t kMaxSuccessiveMerges = 64;
       rocksdb::ColumnFamilyOptions options;
       options.merge_operator = NewTallySumOperator();
+      options.max_successive_merges = kMaxSuccessiveMerges;
       return options;
     }
     case ColumnFamily::kMeta:

@@ -107,27 +107,40 @@ Status RocksDbStore::Impl::TallyNewRequest(GroupBatch& batch, const RequestFacts
 Status RocksDbStore::Impl::RetallyOnEvent(GroupBatch& batch, const MessageId& id, const records::StoredState& state,
                                           const api::HistoryEvent& event) {
   if (state.kind() != api::MESSAGE_KIND_REQUEST && state.kind() != api::MESSAGE_KIND_UNSPECIFIED) {
-    return Status::Ok();  // only requests are tallied; an old state has no kind, so its message tells
+    return Status::Ok();  // only requests are tallied
   }
-  STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
-                         batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, id));
-  if (stored.message().kind() != api::MESSAGE_KIND_REQUEST) {
-    return Status::Ok();
+  UnixMillis received_ms = state.received_at_ms();
+  if (received_ms == 0) {  // a state written before it kept the instant: the message tells
+    STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
+                           batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, id));
+    if (stored.message().kind() != api::MESSAGE_KIND_REQUEST) {
+      return Status::Ok();
+    }
+    received_ms = ReceivedAtOf(stored.message());
   }
-  STORE_ASSIGN_OR_RETURN(std::optional<records::RequestReportEntry> entry,
-                         batch.ReadRecord<records::RequestReportEntry>(
-                             ColumnFamily::kRequests, keys::InstantIdKey(ReceivedAtOf(stored.message()), id)));
+  STORE_ASSIGN_OR_RETURN(
+      std::optional<records::RequestReportEntry> entry,
+      batch.ReadRecord<records::RequestReportEntry>(ColumnFamily::kRequests, keys::InstantIdKey(received_ms, id)));
   if (!entry) {
     return Status::Ok();  // not indexed for the reports (a test message): not tallied either
   }
   RequestFacts request = FactsOf(id, *entry);
-  for (uint32_t index = 0; index < state.history_length(); ++index) {
-    STORE_ASSIGN_OR_RETURN(std::optional<api::HistoryEvent> past,
-                           batch.ReadRecord<api::HistoryEvent>(ColumnFamily::kHistory, keys::HistoryKey(id, index)));
-    if (!past) {
-      return InternalError("message " + id.ToString() + " lacks history event " + std::to_string(index));
+  const std::string prefix = keys::HistoryPrefix(id);
+  const std::string upper = keys::PrefixUpperBound(prefix);
+  const rocksdb::Slice upper_slice(upper);
+  std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kHistory, &upper_slice);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    api::HistoryEvent& past = request.history.emplace_back();
+    if (!past.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
+      return InternalError(CorruptRecord(ColumnFamily::kHistory));
     }
-    request.history.push_back(*std::move(past));
+  }
+  if (!it->status().ok()) {
+    return FromRocksDb("reading the history of " + id.ToString(), it->status());
+  }
+  if (request.history.size() != state.history_length()) {
+    return InternalError("message " + id.ToString() + " has " + std::to_string(request.history.size()) +
+                         " history events, its state counts " + std::to_string(state.history_length()));
   }
   const RequestTally before = options_.tallier->Tally(request);
   request.history.push_back(event);
@@ -151,27 +164,28 @@ Status RocksDbStore::Impl::WriteTallyChange(GroupBatch& batch, const RequestTall
 }
 
 // Seeing a member on `day` between its previous day P and its next day N (either may be missing) changes the
-// first-seen counts: `day` is now seen after P, and N after `day` instead of after P.
+// first-seen counts: `day` is now seen after P, and N after `day` instead of after P. The member's days are read
+// with one seek (a day already seen changes nothing).
 Status RocksDbStore::Impl::AddTallyMember(GroupBatch& batch, const TallyMember& member) {
   MEZHVED_RETURN_IF_ERROR(CheckScope(member.scope));
   if (member.member.size() > kMaxMemberBytes) {
     return InternalError("the tallier gave a member of more than 255 bytes");
   }
-  const std::string key = keys::TallyMemberKey(member.scope, member.member, member.day);
-  STORE_ASSIGN_OR_RETURN(const std::optional<std::string> seen, batch.Read(ColumnFamily::kTallyMembers, key));
-  if (seen) {
-    return Status::Ok();
-  }
   const std::string prefix = keys::TallyMemberPrefix(member.scope, member.member);
+  const std::string upper = keys::PrefixUpperBound(prefix);
+  const rocksdb::Slice upper_slice(upper);
   int32_t previous = keys::kNoPreviousDay;
   std::optional<int32_t> next;
-  std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kTallyMembers);
+  std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kTallyMembers, &upper_slice);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::optional<uint32_t> biased = keys::DecodeBigEndian32(it->key().ToStringView().substr(prefix.size()));
     if (!biased) {
       return InternalError(CorruptRecord(ColumnFamily::kTallyMembers));
     }
     const auto day = static_cast<int32_t>(*biased ^ 0x80000000U);
+    if (day == member.day) {
+      return Status::Ok();
+    }
     if (day > member.day) {
       next = day;
       break;
@@ -181,7 +195,8 @@ Status RocksDbStore::Impl::AddTallyMember(GroupBatch& batch, const TallyMember& 
   if (!it->status().ok()) {
     return FromRocksDb("reading a tally member's days", it->status());
   }
-  MEZHVED_RETURN_IF_ERROR(batch.Put(ColumnFamily::kTallyMembers, key, {}));
+  MEZHVED_RETURN_IF_ERROR(
+      batch.Put(ColumnFamily::kTallyMembers, keys::TallyMemberKey(member.scope, member.member, member.day), {}));
   MEZHVED_RETURN_IF_ERROR(
       batch.Merge(ColumnFamily::kTallies, keys::TallyFirstSeenKey(member.scope, member.day, previous), EncodeSum(1)));
   if (next) {
@@ -262,6 +277,15 @@ Status RocksDbStore::Impl::RebuildTallies(const std::string& basis) {
   MEZHVED_RETURN_IF_ERROR(tallied);
   if (batch) {
     MEZHVED_RETURN_IF_ERROR(commit());
+  }
+  // The count wrote a merge per request and figure: flush and compact them into one value per key before the first
+  // report reads them.
+  rocksdb::Status settled = db_->Flush(rocksdb::FlushOptions(), Handle(ColumnFamily::kTallies));
+  if (settled.ok()) {
+    settled = db_->CompactRange(rocksdb::CompactRangeOptions(), Handle(ColumnFamily::kTallies), nullptr, nullptr);
+  }
+  if (!settled.ok()) {
+    return FromRocksDb("compacting the counted tallies", settled);
   }
   rocksdb::WriteBatch trust;
   trust.Put(Handle(ColumnFamily::kMeta), rocksdb::Slice(kTallyBasisKey), rocksdb::Slice(basis));
