@@ -26,7 +26,7 @@ namespace {
 using google::protobuf::util::MessageDifferencer;
 using google::protobuf::util::TimeUtil;
 
-constexpr UnixMillis kHour = 3600 * 1000;
+constexpr UnixMillis kHour = UnixMillis{3600} * 1000;
 constexpr UnixMillis kDay = 24 * kHour;
 // 2026-09-01T00:00Z: the script runs over a New Year, so reports cross a year's calendar.
 constexpr UnixMillis kScriptStart = 1'788'220'800'000;
@@ -75,7 +75,7 @@ class Script {
     for (const Organisation* organisation : TheRegion().participants->Organisations()) {
       organisations_.push_back(organisation->code);
     }
-    organisations_.push_back("GONE-ORG");  // not in the registry: counted in Moscow time, in no agency
+    organisations_.emplace_back("GONE-ORG");  // not in the registry: counted in Moscow time, in no agency
     for (const config::v1::InformationType& type : TheRegion().information_types->catalog().types()) {
       types_.push_back(&type);
     }
@@ -169,7 +169,7 @@ class Script {
       message.timers.due_soon_at_ms = message.timers.due_at_ms - 1;
     }
     message.citizen_key = random_() % 10 == 0 ? "" : "citizen-" + std::to_string(random_() % 40);
-    const store::AcceptOutcome accepted = MustAwait<store::AcceptOutcome>(
+    const auto accepted = MustAwait<store::AcceptOutcome>(
         [&](store::Done<store::AcceptOutcome> done) { store_->Accept(std::move(message), std::move(done)); });
     open_.push_back({accepted.id, requester, addressee});
   }
@@ -256,9 +256,10 @@ class Script {
     lease.now_ms = now_;
     lease.lease_ms = kHour;
     lease.max_attempts = 3;
-    const std::vector<v1::Message> leased = MustAwait<std::vector<v1::Message>>(
+    const auto leased = MustAwait<std::vector<v1::Message>>(
         [&](store::Done<std::vector<v1::Message>> done) { store_->Lease(recipient, lease, std::move(done)); });
     std::vector<MessageId> ids;
+    ids.reserve(leased.size());
     for (const v1::Message& message : leased) {
       ids.push_back(*MessageId::Parse(message.message_id()));
     }

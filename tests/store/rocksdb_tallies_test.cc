@@ -162,7 +162,8 @@ TEST_CASE("distinct members are counted once over any range of days, whatever or
   for (int i = 0; i < 60; ++i) {
     const std::string citizen = "citizen-" + std::to_string(random() % 5);
     const int32_t day = first_day + static_cast<int32_t>(random() % kDays);
-    test.MustAccept(RequestReceived(static_cast<UnixMillis>(day) * kDay + 3600 * 1000, ++accepted, citizen));
+    test.MustAccept(
+        RequestReceived(static_cast<UnixMillis>(day) * kDay + UnixMillis{3600} * 1000, ++accepted, citizen));
     seen[citizen].insert(day);
   }
   const auto expected = [&seen](int32_t first, int32_t last) {
