@@ -28,7 +28,7 @@ Status RocksDbStore::Impl::StartClock(GroupBatch& batch, const MessageId& id, re
   if (timers.due_at_ms <= 0 || timers.due_soon_at_ms < 0 || timers.due_soon_at_ms >= timers.due_at_ms) {
     return {ErrorCode::kInvalidArgument, "answer timers must have 0 <= due_soon_at_ms < due_at_ms"};
   }
-  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, state, api::DEADLINE_STATUS_RUNNING));
+  SetDeadlineStatus(state, api::DEADLINE_STATUS_RUNNING);
   state.set_due_soon_at_ms(timers.due_soon_at_ms);
   state.set_due_at_ms(timers.due_at_ms);
   if (timers.due_soon_at_ms != 0) {
@@ -52,13 +52,7 @@ Status RocksDbStore::Impl::DropTimers(GroupBatch& batch, const MessageId& id, co
   return batch.Delete(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), id));
 }
 
-Status RocksDbStore::Impl::SetDeadlineStatus(GroupBatch& batch, const MessageId& id, records::StoredState& state,
-                                             api::DeadlineStatus status) {
-  if (state.recipient_code().empty()) {  // a state from before the store kept the recipient with it
-    STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
-                           batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, id));
-    state.set_recipient_code(stored.message().recipient_code());
-  }
+void RocksDbStore::Impl::SetDeadlineStatus(records::StoredState& state, api::DeadlineStatus status) {
   const api::DeadlineStatus before = state.deadline_status();
   const int64_t due_soon_delta = DueSoonCount(status) - DueSoonCount(before);
   const int64_t overdue_delta = OverdueCount(status) - OverdueCount(before);
@@ -66,7 +60,6 @@ Status RocksDbStore::Impl::SetDeadlineStatus(GroupBatch& batch, const MessageId&
     index_.AddDeadlineCounts(state.recipient_code(), due_soon_delta, overdue_delta);
   }
   state.set_deadline_status(status);
-  return Status::Ok();
 }
 
 Status RocksDbStore::Impl::ApplyClockChange(GroupBatch& batch, const MessageId& id, records::StoredState& state,
@@ -79,7 +72,7 @@ Status RocksDbStore::Impl::ApplyClockChange(GroupBatch& batch, const MessageId& 
         return Status::Ok();  // no answer due, or stopped already
       }
       MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, state));
-      MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, state, api::DEADLINE_STATUS_STOPPED));
+      SetDeadlineStatus(state, api::DEADLINE_STATUS_STOPPED);
       event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
       return Status::Ok();
     case ClockChange::kRestart:
@@ -134,7 +127,7 @@ StatusOr<bool> RocksDbStore::Impl::ApplyStopClock(GroupBatch& batch, const Messa
     return false;
   }
   MEZHVED_RETURN_IF_ERROR(DropTimers(batch, id, *state));
-  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(batch, id, *state, api::DEADLINE_STATUS_STOPPED));
+  SetDeadlineStatus(*state, api::DEADLINE_STATUS_STOPPED);
   event.set_state(state->state());
   event.set_deadline_event(api::DEADLINE_EVENT_STOPPED);
   MEZHVED_RETURN_IF_ERROR(WriteStateWithEvent(batch, id, *state, event));
@@ -265,9 +258,8 @@ StatusOr<bool> RocksDbStore::Impl::FireTimer(GroupBatch& batch, const keys::Time
   if (event == api::DEADLINE_EVENT_OVERDUE) {
     MEZHVED_RETURN_IF_ERROR(batch.Put(ColumnFamily::kOverdue, keys::InstantIdKey(state.due_at_ms(), timer.id), {}));
   }
-  MEZHVED_RETURN_IF_ERROR(SetDeadlineStatus(
-      batch, timer.id, state,
-      event == api::DEADLINE_EVENT_DUE_SOON ? api::DEADLINE_STATUS_DUE_SOON : api::DEADLINE_STATUS_OVERDUE));
+  SetDeadlineStatus(
+      state, event == api::DEADLINE_EVENT_DUE_SOON ? api::DEADLINE_STATUS_DUE_SOON : api::DEADLINE_STATUS_OVERDUE);
   api::HistoryEvent history = MakeEvent(state.state(), now_ms, kGatewayActor, note);
   history.set_deadline_event(event);
   *history.mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(state.due_at_ms());

@@ -8,6 +8,7 @@ Status RocksDbStore::Impl::Open() {
   if (options_.data_dir.empty()) {
     return {ErrorCode::kInvalidArgument, "the store's data_dir is empty"};
   }
+  MEZHVED_RETURN_IF_ERROR(RefuseNewerFormat());
   MEZHVED_RETURN_IF_ERROR(OpenDatabase());
   MEZHVED_RETURN_IF_ERROR(CheckFormatVersion());
   MEZHVED_RETURN_IF_ERROR(LoadNextSequence());
@@ -68,30 +69,6 @@ Status RocksDbStore::Impl::OpenDatabase() {
   handles_.assign(handles.begin(), handles.begin() + kColumnFamilyCount);
   extra_handles_.assign(handles.begin() + kColumnFamilyCount, handles.end());
   return Status::Ok();
-}
-
-Status RocksDbStore::Impl::CheckFormatVersion() {
-  STORE_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                         ReadCommitted(rocksdb::ReadOptions(), ColumnFamily::kMeta, keys::kFormatVersionKey));
-  const std::string current = std::to_string(kFormatVersion);
-  if (!stored) {
-    rocksdb::WriteOptions write_options;
-    write_options.sync = true;
-    const rocksdb::Status status =
-        db_->Put(write_options, Handle(ColumnFamily::kMeta), rocksdb::Slice(keys::kFormatVersionKey), current);
-    return status.ok() ? Status::Ok() : FromRocksDb("writing the store's format version", status);
-  }
-  if (*stored == current) {
-    return Status::Ok();
-  }
-  const bool is_number = !stored->empty() && stored->size() <= 9 &&
-                         std::all_of(stored->begin(), stored->end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (is_number && std::stoul(*stored) > kFormatVersion) {
-    return InternalError("the store at " + options_.data_dir + " has format version " + *stored +
-                         ", newer than version " + current + " that this build reads");
-  }
-  return InternalError("the store at " + options_.data_dir + " has format version '" + *stored +
-                       "', which this build (version " + current + ") does not know");
 }
 
 Status RocksDbStore::Impl::LoadNextSequence() {

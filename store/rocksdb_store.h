@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,12 +31,16 @@ struct RocksDbStoreOptions {
   // What each request adds to the reports' daily tallies (MessageStore::ReadTallies). Without one, no tallies are
   // kept and the stored ones are marked untrusted, so that the next open with a tallier counts them again.
   std::shared_ptr<const RequestTallier> tallier;
+  // Told after each synced batch of an upgrade of an older store's format, with the number of batches so far (for
+  // progress, and for tests that crash part way).
+  std::function<void(uint32_t batches)> upgrade_progress;
 };
 
 class RocksDbStore final : public MessageStore {
  public:
-  // Opens or creates the store and rebuilds its queue index from the "queues" and "dead_letters" column families.
-  // INTERNAL when the store was written by a newer format version or a record is corrupt; UNAVAILABLE when RocksDB
+  // Opens or creates the store, upgrades an older format in place, and rebuilds its queue index from the "queues"
+  // and "dead_letters" column families. INTERNAL when the store was written by a newer format version (it is then
+  // not opened for writing at all) or a record is corrupt; UNAVAILABLE when RocksDB
   // cannot open the directory (e.g. another process holds it).
   static StatusOr<std::unique_ptr<RocksDbStore>> Open(const RocksDbStoreOptions& options);
 

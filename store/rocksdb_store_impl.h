@@ -62,7 +62,9 @@ namespace api = ::mezhved::v1;
 namespace records = ::mezhved::store::v1;
 using google::protobuf::util::TimeUtil;
 
-inline constexpr uint32_t kFormatVersion = 1;
+// The format this build writes (rocksdb_format.cc; docs/ARCHITECTURE.md, "Store formats"): 1, the first released
+// one; 2, the report tallies and the copies every state keeps of its message's kind, recipient, type and receipt.
+inline constexpr uint32_t kFormatVersion = 2;
 inline constexpr uint64_t kFirstSequence = 1;
 inline constexpr uint32_t kMaxPageSize = 1000;
 inline constexpr std::string_view kGatewayActor = wire::kGatewaySender;
@@ -664,7 +666,12 @@ class RocksDbStore::Impl {
  private:
   // Opening.
   Status OpenDatabase();
+  // The format version (rocksdb_format.cc): a newer store refused before it is opened for writing; an older one
+  // upgraded a step at a time.
+  Status RefuseNewerFormat() const;
   Status CheckFormatVersion();
+  Status UpgradeFrom(uint32_t version);
+  Status CopyIntoStates();
   Status LoadNextSequence();
   Status LoadPendingQueues();
   Status LoadDeadLetterCounts();
@@ -696,8 +703,7 @@ class RocksDbStore::Impl {
                           const RequestChange& change, api::HistoryEvent& event);
   Status DropTimers(GroupBatch& batch, const MessageId& id, const records::StoredState& state);
   // Every change of a deadline status goes through here, so that the per-organisation counts follow it.
-  Status SetDeadlineStatus(GroupBatch& batch, const MessageId& id, records::StoredState& state,
-                           api::DeadlineStatus status);
+  void SetDeadlineStatus(records::StoredState& state, api::DeadlineStatus status);
   // A fact about the message of `state` for the observer.
   void NoteFact(MessageFact::Event event, const records::StoredState& state, UnixMillis at_ms, uint32_t attempt = 0);
   Status IndexRequest(GroupBatch& batch, const NewMessage& message, const MessageId& id);

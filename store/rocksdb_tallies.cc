@@ -106,18 +106,10 @@ Status RocksDbStore::Impl::TallyNewRequest(GroupBatch& batch, const RequestFacts
 
 Status RocksDbStore::Impl::RetallyOnEvent(GroupBatch& batch, const MessageId& id, const records::StoredState& state,
                                           const api::HistoryEvent& event) {
-  if (state.kind() != api::MESSAGE_KIND_REQUEST && state.kind() != api::MESSAGE_KIND_UNSPECIFIED) {
+  if (state.kind() != api::MESSAGE_KIND_REQUEST) {
     return Status::Ok();  // only requests are tallied
   }
-  UnixMillis received_ms = state.received_at_ms();
-  if (received_ms == 0) {  // a state written before it kept the instant: the message tells
-    STORE_ASSIGN_OR_RETURN(records::StoredMessage stored,
-                           batch.ReadExisting<records::StoredMessage>(ColumnFamily::kMessages, id));
-    if (stored.message().kind() != api::MESSAGE_KIND_REQUEST) {
-      return Status::Ok();
-    }
-    received_ms = ReceivedAtOf(stored.message());
-  }
+  const UnixMillis received_ms = state.received_at_ms();  // every request's state has it since format 2
   STORE_ASSIGN_OR_RETURN(
       std::optional<records::RequestReportEntry> entry,
       batch.ReadRecord<records::RequestReportEntry>(ColumnFamily::kRequests, keys::InstantIdKey(received_ms, id)));

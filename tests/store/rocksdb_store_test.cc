@@ -802,26 +802,6 @@ TEST_CASE("after Close, mutations and reads are UNAVAILABLE", "[store][lifecycle
   CHECK(test.store().QueueStats().empty());
 }
 
-TEST_CASE("a store written by a newer format version is refused", "[store][lifecycle]") {
-  TestStore test;
-  test.Destroy();
-  WithRawDatabase(test.path(), [](rocksdb::DB& db, const Handles& handles) {
-    REQUIRE(db.Put(rocksdb::WriteOptions(), handles[ColumnFamilyIndex(ColumnFamily::kMeta)],
-                   std::string(keys::kFormatVersionKey), "2")
-                .ok());
-    // A newer version may also have added column families.
-    rocksdb::ColumnFamilyHandle* added = nullptr;
-    REQUIRE(db.CreateColumnFamily(rocksdb::ColumnFamilyOptions(), "added_later", &added).ok());
-    REQUIRE(db.DestroyColumnFamilyHandle(added).ok());
-  });
-  RocksDbStoreOptions options;
-  options.data_dir = test.path();
-  const auto refused = RocksDbStore::Open(options);
-  REQUIRE_FALSE(refused.ok());
-  CHECK(CodeOf(refused.status()) == "INTERNAL");
-  CHECK_THAT(refused.status().message(), Catch::Contains("format version 2") && Catch::Contains("version 1"));
-}
-
 TEST_CASE("Get reports a corrupt record as INTERNAL", "[store]") {
   TestStore test;
   const MessageId id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
