@@ -6,13 +6,17 @@
 #include <google/protobuf/util/time_util.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
 #include <future>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "calendar/deadlines.h"
+#include "gateway/config.h"
 #include "gateway/information_types.h"
 #include "gateway/participants.h"
 #include "gateway/reports.h"
@@ -277,21 +281,22 @@ class Script {
   std::vector<Open> open_;
 };
 
-v1::ComplianceReport Replayed(Script& script, const ReportPeriod& period, UnixMillis now_ms) {
-  const Region& region = TheRegion();
+v1::ComplianceReport Replayed(const store::MessageStore& store, const Region& region, const ReportPeriod& period,
+                              UnixMillis now_ms) {
   ComplianceReportBuilder builder(*region.participants, *region.information_types, region.calendar, period, now_ms);
-  REQUIRE(script.store()
+  REQUIRE(store
               .VisitRequestsReceived(builder.ScanFromMs(), builder.ScanToMs(),
                                      [&builder](const store::RequestFacts& facts) { builder.Add(facts); })
               .ok());
   return builder.Finish();
 }
 
-v1::ComplianceReport FromTallies(Script& script, const ReportPeriod& period, UnixMillis now_ms) {
+v1::ComplianceReport FromTallies(const store::MessageStore& store, const Region& region, const ReportPeriod& period,
+                                 UnixMillis now_ms) {
   const TallyDays days = TallyDaysOf(period);
-  StatusOr<store::TallyRange> tallies = script.store().ReadTallies(days.first, days.last);
+  StatusOr<store::TallyRange> tallies = store.ReadTallies(days.first, days.last);
   REQUIRE(tallies.ok());
-  return ComplianceReportFromTallies(*TheRegion().participants, TheRegion().calendar, period, now_ms, *tallies);
+  return ComplianceReportFromTallies(*region.participants, region.calendar, period, now_ms, *tallies);
 }
 
 // Every named period the script touches, some ranges of days, and a day at a time around the end of the year.
@@ -312,12 +317,13 @@ std::vector<std::string> PeriodsToCompare() {
   return periods;
 }
 
-void CompareReports(Script& script, UnixMillis now_ms) {
-  for (const std::string& text : PeriodsToCompare()) {
+void CompareReports(const store::MessageStore& store, const Region& region, const std::vector<std::string>& periods,
+                    UnixMillis now_ms) {
+  for (const std::string& text : periods) {
     const StatusOr<ReportPeriod> period = ParseReportPeriod(text);
     REQUIRE(period.ok());
-    const v1::ComplianceReport replayed = Replayed(script, *period, now_ms);
-    const v1::ComplianceReport tallied = FromTallies(script, *period, now_ms);
+    const v1::ComplianceReport replayed = Replayed(store, region, *period, now_ms);
+    const v1::ComplianceReport tallied = FromTallies(store, region, *period, now_ms);
     std::string differences;
     MessageDifferencer differencer;
     differencer.ReportDifferencesToString(&differences);
@@ -326,6 +332,10 @@ void CompareReports(Script& script, UnixMillis now_ms) {
     INFO(differences);
     CHECK(differences.empty());
   }
+}
+
+void CompareReports(Script& script, UnixMillis now_ms) {
+  CompareReports(script.store(), TheRegion(), PeriodsToCompare(), now_ms);
 }
 
 TEST_CASE("Report tallies: the reports from the store's tallies are the reports of the replayed histories",
@@ -343,6 +353,60 @@ TEST_CASE("Report tallies: the reports from the store's tallies are the reports 
   CompareReports(script, script.now() + 400 * kDay);
   script.Reopen();
   CompareReports(script, script.now() + 1);
+}
+
+}  // namespace
+}  // namespace mezhved::gateway
+
+namespace mezhved::gateway {
+namespace {
+
+// The region of the store of format 1 that tests/store/data ships (bench/console_bench's), from its config.
+Region Format1Region(const std::string& data_dir) {
+  std::ifstream in(std::string(MEZHVED_SOURCE_DIR) + "/tests/store/data/format1/mezhved.textproto");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const auto& [placeholder, value] :
+       {std::pair<std::string, std::string>{"@DATA_DIR@", data_dir}, {"@SOURCE_DIR@", MEZHVED_SOURCE_DIR}}) {
+    for (size_t at = text.find(placeholder); at != std::string::npos; at = text.find(placeholder)) {
+      text.replace(at, placeholder.size(), value);
+    }
+  }
+  StatusOr<config::v1::GatewayConfig> config = ParseConfigText(text, ConfigFormat::kText);
+  REQUIRE(config.ok());
+  return Region{std::make_shared<const ParticipantRegistry>(ParticipantRegistry::FromConfig(*config)),
+                TheRegion().information_types, TheRegion().calendar};
+}
+
+TEST_CASE("Report tallies: the shipped store of format 1, upgraded, counts tallies that give the replay's reports",
+          "[reports][tallies]") {
+  const testing::TempDir dir;
+  const std::string archive = std::string(MEZHVED_SOURCE_DIR) + "/tests/store/data/format1/store.tar.xz";
+  REQUIRE(std::system(("tar -xJf '" + archive + "' -C '" + dir.path().string() + "'").c_str()) == 0);
+  const std::string data_dir = (dir.path() / "data").string();
+  const Region region = Format1Region(data_dir);
+  store::RocksDbStoreOptions options;
+  options.data_dir = data_dir;
+  options.tallier = std::make_shared<const ReportTallier>(*region.participants, region.information_types);
+  auto store = store::RocksDbStore::Open(options);
+  REQUIRE(store.ok());
+  CHECK((*store)->TallyBasis() == options.tallier->Basis());
+
+  // The fill ran from 2026-11-05 to 2026-11-24 (fill.json): its periods, and each of its days.
+  std::vector<std::string> periods = {"2026", "2026-Q4", "2026-H2", "2026-11-05..2026-11-24", "2027"};
+  for (int day = 4; day <= 25; ++day) {
+    const std::string text = "2026-11-" + std::string(day < 10 ? "0" : "") + std::to_string(day);
+    periods.push_back(text + ".." + text);
+  }
+  constexpr UnixMillis kFillEnd = 1'795'559'347'000;
+  CompareReports(**store, region, periods, kFillEnd + 1);
+  CompareReports(**store, region, periods, kFillEnd + 400 * kDay);
+  // A report of a period with figures, to be sure the comparison is not of empty reports.
+  const StatusOr<ReportPeriod> fill_period = ParseReportPeriod("2026-11-05..2026-11-24");
+  REQUIRE(fill_period.ok());
+  const v1::ComplianceReport report = FromTallies(**store, region, *fill_period, kFillEnd + 1);
+  CHECK(report.total().requests_received() > 500);
+  CHECK(report.total().answered_on_time() > 0);
+  CHECK(report.total().referrals_received() > 0);
 }
 
 }  // namespace
