@@ -328,6 +328,14 @@ struct TallyRange {
   std::map<std::string, uint64_t> distinct_members;  // per scope: members with a day in the range, each once
 };
 
+// A backup: a copy of the store that can be opened in its place (RocksDbStore's RestoreBackup brings it back).
+struct BackupSummary {
+  std::string directory;
+  uint32_t format_version = 0;  // the store format it was written in
+  uint32_t files = 0;
+  uint64_t bytes = 0;
+};
+
 // Stored messages in id order (ids are UUIDv7: by the millisecond of creation), as accepted: delivery_attempt is 0.
 struct StoredMessagePage {
   std::vector<v1::Message> messages;
@@ -426,6 +434,11 @@ class MessageStore {
   virtual StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const = 0;
   // Every stored message, a page at a time (limit clamped to 1..1000), for a scrub of the seals.
   virtual StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const = 0;
+
+  // A consistent copy of the whole store in `directory` (created; it must not exist, its parent must), taken while
+  // the store serves: every mutation whose callback ran before the call is in it. INVALID_ARGUMENT when the
+  // directory exists; UNAVAILABLE when the copy cannot be written.
+  virtual StatusOr<BackupSummary> Backup(const std::string& directory) const = 0;
 };
 
 }  // namespace mezhved::store

@@ -1098,6 +1098,8 @@ StatusOr<StoredMessagePage> RocksDbStore::ScanMessages(const std::string& page_t
 
 std::string RocksDbStore::TallyBasis() const { return impl_->TallyBasis(); }
 
+StatusOr<BackupSummary> RocksDbStore::Backup(const std::string& directory) const { return impl_->Backup(directory); }
+
 StatusOr<TallyRange> RocksDbStore::ReadTallies(int32_t first_day, int32_t last_day) const {
   return impl_->ReadTallies(first_day, last_day);
 }

@@ -87,6 +87,7 @@ class RocksDbStore final : public MessageStore {
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const override;
   StatusOr<StoredMessagePage> ScanMessages(const std::string& page_token, uint32_t limit) const override;
   std::string TallyBasis() const override;
+  StatusOr<BackupSummary> Backup(const std::string& directory) const override;
   StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const override;
 
  private:
@@ -95,5 +96,22 @@ class RocksDbStore final : public MessageStore {
 
   std::unique_ptr<Impl> impl_;
 };
+
+// ---- Backups, with the store closed (store/rocksdb_backup.cc) ----
+
+// Checks that `directory` holds a backup this build can open: a store of this format or an older one, whose column
+// families open read-only. INVALID_ARGUMENT naming what is wrong otherwise.
+StatusOr<BackupSummary> InspectBackup(const std::string& directory);
+
+struct RestoreOutcome {
+  BackupSummary backup;
+  std::string previous_data_moved_to;  // where the data directory's earlier contents went; empty: there were none
+};
+
+// Puts a copy of the backup in `directory` at `data_dir`, for a daemon that is stopped: UNAVAILABLE while a process
+// holds the store there open. Nothing is deleted: earlier contents of data_dir are moved beside it first
+// (data_dir + ".before-restore-" + a UTC timestamp), and the backup itself is copied, not moved. Every copied file
+// is synced before RestoreBackup returns.
+StatusOr<RestoreOutcome> RestoreBackup(const std::string& directory, const std::string& data_dir);
 
 }  // namespace mezhved::store

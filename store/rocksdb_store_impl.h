@@ -659,6 +659,8 @@ class RocksDbStore::Impl {
   StatusOr<OverduePage> ListOverdue(uint32_t limit, const std::string& page_token) const;
   Status VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms, const RequestVisitor& visit) const;
 
+  // A checkpoint of the whole store (rocksdb_backup.cc).
+  StatusOr<BackupSummary> Backup(const std::string& directory) const;
   // The reports' tallies (rocksdb_tallies.cc).
   std::string TallyBasis() const;
   StatusOr<TallyRange> ReadTallies(int32_t first_day, int32_t last_day) const;
