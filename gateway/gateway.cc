@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -175,6 +177,16 @@ GatewaySettings GatewaySettings::FromConfig(const config::v1::GatewayConfig& con
   settings.limits.max_payload_bytes = config.limits().max_payload_bytes();
   settings.xml_limits.max_bytes = config.limits().max_payload_bytes();
   settings.deadlines = DeadlineSettings::FromConfig(config);
+  // Relative paths resolve against the working directory, as the store's data_dir does.
+  const std::string& backup_dir = config.store().backup_dir();
+  const std::string& data_dir = config.store().data_dir();
+  std::error_code error;
+  if (!backup_dir.empty()) {
+    settings.backup_dir = std::filesystem::absolute(backup_dir, error).lexically_normal().string();
+  } else if (!data_dir.empty()) {
+    settings.backup_dir =
+        (std::filesystem::absolute(data_dir, error).lexically_normal().parent_path() / "backups").string();
+  }
   // Room for the answer's own framing around the messages.
   constexpr uint64_t kAnswerOverhead = 16 << 10;
   settings.max_receive_bytes =
@@ -1358,6 +1370,61 @@ StatusOr<v1::ListOverdueResponse> Gateway::ListOverdue(const v1::ListOverdueRequ
     item->set_working_days_late(deadlines_.WorkingDaysLate(summary.recipient_code, overdue.due_at_ms, now));
   }
   response.set_next_page_token(page->next_page_token);
+  return response;
+}
+
+namespace {
+
+// Where a backup may go: `asked` as a path under `root` (relative) or inside it (absolute), never `root` itself or
+// anything outside it ("..", a symbolic link's name is taken as written).
+StatusOr<std::filesystem::path> BackupPath(const std::string& root, const std::string& asked, UnixMillis now) {
+  namespace fs = std::filesystem;
+  const fs::path base = fs::path(root).lexically_normal();
+  std::string name = asked;
+  if (name.empty()) {
+    name = "mezhved-" + TimeUtil::ToString(TimeUtil::MillisecondsToTimestamp(now / 1000 * 1000));
+    for (char& c : name) {
+      c = c == ':' ? '-' : c;
+    }
+  }
+  const fs::path path = (fs::path(name).is_absolute() ? fs::path(name) : base / name).lexically_normal();
+  const fs::path relative = path.lexically_relative(base);
+  if (relative.empty() || relative == "." || *relative.begin() == "..") {
+    return Status(ErrorCode::kInvalidArgument, "backups go into a new directory under " + base.string(),
+                  {{"directory", "OUTSIDE_BACKUP_DIR", "a name or a path under " + base.string()}});
+  }
+  return path;
+}
+
+}  // namespace
+
+StatusOr<std::string> Gateway::BackupDirectory(const v1::BackupRequest& request) const {
+  if (settings_.backup_dir.empty()) {
+    return Status(ErrorCode::kUnavailable, "no directory for backups is configured (store.backup_dir)");
+  }
+  StatusOr<std::filesystem::path> path = BackupPath(settings_.backup_dir, request.directory(), clock_.NowMs());
+  MEZHVED_RETURN_IF_ERROR(path.status());
+  return path->string();
+}
+
+StatusOr<v1::BackupResponse> Gateway::Backup(const std::string& directory) const {
+  const UnixMillis started = clock_.NowMs();
+  std::error_code error;
+  const std::filesystem::path parent = std::filesystem::path(directory).parent_path();
+  std::filesystem::create_directories(parent, error);
+  if (error) {
+    return Status(ErrorCode::kUnavailable, "creating " + parent.string() + ": " + error.message());
+  }
+  const auto timer = std::chrono::steady_clock::now();
+  StatusOr<store::BackupSummary> summary = store_.Backup(directory);
+  MEZHVED_RETURN_IF_ERROR(summary.status());
+  v1::BackupResponse response;
+  response.set_directory(summary->directory);
+  response.set_format_version(summary->format_version);
+  response.set_files(summary->files);
+  response.set_bytes(summary->bytes);
+  *response.mutable_taken_at() = TimeUtil::MillisecondsToTimestamp(started);
+  response.set_seconds(std::chrono::duration<double>(std::chrono::steady_clock::now() - timer).count());
   return response;
 }
 

@@ -59,6 +59,7 @@ struct GatewaySettings {
   ValidationLimits limits;
   xml::XmlLimits xml_limits;  // for payloads; max_bytes is limits.max_payload_bytes
   DeadlineSettings deadlines;
+  std::string backup_dir;  // absolute; store.backup_dir, or "backups" beside the data directory
 
   static GatewaySettings FromConfig(const config::v1::GatewayConfig& config);
 };
@@ -140,6 +141,11 @@ class Gateway {
   // Re-verifies a stored message's seal, or every stored message's, a page at a time (docs/SIGNATURES.md).
   StatusOr<v1::SealCheck> VerifySeal(const v1::VerifySealRequest& request) const;
   StatusOr<v1::ScrubSealsResponse> ScrubSeals(const v1::ScrubSealsRequest& request) const;
+  // Where a backup asked for goes: a new directory under settings.backup_dir (INVALID_ARGUMENT, field "directory",
+  // for a path outside it), absolute.
+  StatusOr<std::string> BackupDirectory(const v1::BackupRequest& request) const;
+  // A backup of the store into that directory (INVALID_ARGUMENT when it exists).
+  StatusOr<v1::BackupResponse> Backup(const std::string& directory) const;
 
   // The core's counters, for the console's rates.
   const GatewayMetrics& metrics() const { return *metrics_; }

@@ -18,7 +18,7 @@ enum class Permission {
   kReveal,      // see a message's personal data, recorded each time
   kReports,     // the deadline-compliance reports
   kAudit,       // the history of operators' actions
-  kAdminister,  // participants, agreements, calendars
+  kAdminister,  // participants, agreements, calendars, backups of the store
 };
 
 // The insecure loopback trial's role: not one that can be configured, it may do everything.

@@ -16,6 +16,7 @@ using gateway::Permission;
 //   call does too;
 // - "reveal" shows a citizen's personal data, recorded each time; "reports" the deadline-compliance reports; "audit"
 //   the history of operators' actions;
+// - a backup of the store is the administrator's, who keeps the gateway running;
 // - GetSession only says who the caller is and what its role allows: any operator.
 constexpr std::array kPermissions = {
     OperatorCallPermission{"ListQueues", Permission::kView},
@@ -30,6 +31,7 @@ constexpr std::array kPermissions = {
     OperatorCallPermission{"GetReport", Permission::kReports},
     OperatorCallPermission{"VerifySeal", Permission::kView},
     OperatorCallPermission{"ScrubSeals", Permission::kView},
+    OperatorCallPermission{"Backup", Permission::kAdminister},
     OperatorCallPermission{"ViewMessage", Permission::kView},
     OperatorCallPermission{"RevealMessage", Permission::kReveal},
     OperatorCallPermission{"ListAudit", Permission::kAudit},

@@ -105,6 +105,8 @@ class OperatorService final : public v1::OperatorConsole::CallbackService {
                                        v1::SealCheck* response) override;
   grpc::ServerUnaryReactor* ScrubSeals(grpc::CallbackServerContext* context, const v1::ScrubSealsRequest* request,
                                        v1::ScrubSealsResponse* response) override;
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+                                   v1::BackupResponse* response) override;
   grpc::ServerUnaryReactor* ViewMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,
                                         v1::MessageView* response) override;
   grpc::ServerUnaryReactor* RevealMessage(grpc::CallbackServerContext* context, const v1::GetMessageRequest* request,

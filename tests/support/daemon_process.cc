@@ -251,12 +251,15 @@ void DaemonProcess::Kill() {
   pid_ = -1;
 }
 
-void DaemonProcess::Restart(Ports ports) {
+void DaemonProcess::Restart(Ports ports, const std::function<void()>& stopped) {
   std::string agency = agency_address_;
   std::string operator_api = operator_address_;
   std::string soap = soap_address_;
   std::string console = console_address_;
   Stop();
+  if (stopped) {
+    stopped();
+  }
   listen_args_.clear();
   if (ports == Ports::kSame) {
     if (agency.empty() || operator_api.empty()) {

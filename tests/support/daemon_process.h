@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,8 +43,9 @@ class DaemonProcess {
   void Kill();
   enum class Ports { kFresh, kSame };
   // Stop() then Start(). With kSame the daemon is told to listen on the addresses it had (overriding port 0 in the
-  // config), so clients can reconnect to the same address; with kFresh the config decides again.
-  void Restart(Ports ports = Ports::kFresh);
+  // config), so clients can reconnect to the same address; with kFresh the config decides again. `stopped` runs
+  // in between, while no daemon runs (e.g. a restore of its store).
+  void Restart(Ports ports = Ports::kFresh, const std::function<void()>& stopped = {});
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }

@@ -1,13 +1,17 @@
 // The mezhvedctl binary against the real mezhvedd on loopback ports: option wiring, identity in both modes, output
 // of real queues and messages (dead letters made by real deliveries), stable error codes and exit statuses.
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "adapters/console/password.h"
 #include "tests/support/daemon_process.h"
@@ -17,6 +21,8 @@
 
 namespace mezhved::testing {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr std::chrono::milliseconds kCommandTimeout{15'000};
 // Well-formed, never issued by the gateway.
@@ -943,6 +949,87 @@ TEST_CASE("mezhvedctl hash-password prints an Argon2id hash of stdin's line with
   CHECK(empty.exit_status == 2);
   CHECK(empty.out.empty());
   CHECK(hash_of("\\n").exit_status == 2);
+}
+
+TEST_CASE("mezhvedctl backup under load and restore with the daemon stopped: nothing accepted before it is lost",
+          "[mezhvedctl][backup]") {
+  GatewayUnderTest gateway(GatewayUnderTest::Mode::kMutualTls);  // beyond loopback the gateway seals what it accepts
+  // A client sends all along; `accepted` holds the ids the gateway answered, in order.
+  std::mutex mutex;
+  std::vector<std::string> accepted;
+  std::atomic<bool> stop = false;
+  std::thread sender([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string id = gateway.Send(kSocialDept, kZags, "load-" + std::to_string(i));
+      std::lock_guard lock(mutex);
+      accepted.push_back(id);
+    }
+  });
+  const auto accepted_count = [&] {
+    std::lock_guard lock(mutex);
+    return accepted.size();
+  };
+  while (accepted_count() < 100) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::vector<std::string> before;
+  {
+    std::lock_guard lock(mutex);
+    before = accepted;
+  }
+  const CommandResult refused = Ctl(gateway, {"backup", "by-duty"});  // an operator on call may not
+  CommandResult taken = CtlAs(gateway, kAdministrator, {"backup", "under-load"});
+  const size_t sent_by_then = accepted_count();
+  while (accepted_count() < sent_by_then + 50) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  stop = true;
+  sender.join();
+  CHECK(refused.exit_status == 1);
+  CHECK_THAT(refused.err, Catch::Contains("PERMISSION_DENIED"));
+  INFO(taken.err);
+  REQUIRE(taken.exit_status == 0);
+  const fs::path backup = gateway.daemon().work_dir() / "backups" / "under-load";
+  CHECK_THAT(taken.out, Catch::Contains("backup taken into " + fs::absolute(backup).lexically_normal().string()));
+  CHECK(fs::exists(backup / "CURRENT"));
+
+  // Outside store.backup_dir, and into a directory that exists: refused with the field.
+  const CommandResult outside = CtlAs(gateway, kAdministrator, {"backup", "/tmp/elsewhere"});
+  CHECK(outside.exit_status == 1);
+  CHECK_THAT(outside.err, Catch::Contains("INVALID_ARGUMENT") && Catch::Contains("backups go into a new directory"));
+  CHECK(CtlAs(gateway, kAdministrator, {"backup", "under-load"}).exit_status == 1);
+
+  // While the daemon runs, restore refuses; stopped, it restores.
+  const std::string data_dir = (gateway.daemon().work_dir() / "data").string();
+  const CommandResult busy = Mezhvedctl({"restore", backup.string(), "--data-dir", data_dir});
+  CHECK(busy.exit_status == 1);
+  CHECK_THAT(busy.err, Catch::Contains("stop the daemon"));
+  CommandResult restored;
+  gateway.daemon().Restart(DaemonProcess::Ports::kSame, [&] {
+    restored = Mezhvedctl({"restore", backup.string(), "--data-dir", data_dir});
+  });
+  INFO(restored.err);
+  REQUIRE(restored.exit_status == 0);
+  CHECK_THAT(restored.out, Catch::Contains("what was there before is kept in " + data_dir + ".before-restore-"));
+
+  // Every seal of the restored store checks, and every message accepted before the backup is delivered.
+  const CommandResult scrub = Ctl(gateway, {"scrub"});
+  INFO(scrub.out << scrub.err);
+  CHECK(scrub.exit_status == 0);
+  CHECK_THAT(scrub.out, Catch::Contains(" 0 failed"));
+  std::set<std::string> delivered;
+  for (std::vector<v1::Message> batch = gateway.Receive(kZags, 1000, 0); !batch.empty();
+       batch = gateway.Receive(kZags, 1000, 0)) {
+    for (const v1::Message& message : batch) {
+      delivered.insert(message.message_id());
+    }
+  }
+  for (const std::string& id : before) {
+    CHECK(delivered.count(id) == 1);
+  }
+  // The backup is in the audit log, as the administrator's.
+  const CommandResult audit = CtlAs(gateway, kAuditor, {"audit", "--all"});
+  CHECK_THAT(audit.out, Catch::Contains("backup") && Catch::Contains(kAdministrator));
 }
 
 TEST_CASE("mezhvedctl usage errors exit 2", "[mezhvedctl]") {

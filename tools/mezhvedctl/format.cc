@@ -557,6 +557,14 @@ std::string FormatSealCheck(const v1::SealCheck& check) {
   return text;
 }
 
+std::string FormatBackup(const v1::BackupResponse& backup) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.1f", backup.seconds());
+  return "backup taken into " + backup.directory() + ": store format " + std::to_string(backup.format_version()) +
+         ", " + std::to_string(backup.files()) + " files, " + std::to_string(backup.bytes()) + " bytes, in " + seconds +
+         " s\n";
+}
+
 std::string FormatScrub(const v1::ScrubSealsResponse& scrub) {
   std::string text = std::to_string(scrub.checked()) + " messages checked: " + std::to_string(scrub.valid()) +
                      " seals valid, " + std::to_string(scrub.unsealed()) + " unsealed, " +

@@ -89,6 +89,7 @@ std::string FormatOverdue(const v1::ListOverdueResponse& response);
 std::string FormatSealCheck(const v1::SealCheck& check);
 // `mezhvedctl scrub`: the counts, then one line per failure.
 std::string FormatScrub(const v1::ScrubSealsResponse& scrub);
+std::string FormatBackup(const v1::BackupResponse& backup);
 // `mezhvedctl report`: the period, then one row per organisation, per agency and the total, the figures exactly as
 // the gateway computed them (median and p90 shown to a tenth, like its CSV export).
 std::string FormatReport(const v1::ComplianceReport& report);

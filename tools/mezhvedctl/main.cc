@@ -23,6 +23,7 @@
 #include "adapters/console/password.h"
 #include "common/clock.h"
 #include "mezhved/v1/operator.grpc.pb.h"
+#include "store/rocksdb_store.h"
 #include "tools/mezhvedctl/format.h"
 #include "tools/mezhvedctl/grpc_client.h"
 
@@ -124,6 +125,23 @@ int HashPasswordCommand() {
     return kExitServerError;
   }
   std::cout << *hash << "\n";
+  return kExitOk;
+}
+
+// `mezhvedctl restore`: no daemon, which must be stopped (the store refuses while a process holds it open). The
+// backup is checked, the data directory's earlier contents are moved beside it, and the backup is copied in.
+int RestoreCommand(const std::string& backup, const std::string& data_dir) {
+  StatusOr<store::RestoreOutcome> restored = store::RestoreBackup(backup, data_dir);
+  if (!restored.ok()) {
+    std::cerr << "error: " << ErrorCodeName(restored.status().code()) << ": " << restored.status().message() << "\n";
+    return restored.status().code() == ErrorCode::kInvalidArgument ? kExitUsage : kExitServerError;
+  }
+  std::cout << "restored " << backup << " (store format " << restored->backup.format_version << ", "
+            << restored->backup.files << " files, " << restored->backup.bytes << " bytes) into " << data_dir << "\n";
+  if (!restored->previous_data_moved_to.empty()) {
+    std::cout << "what was there before is kept in " << restored->previous_data_moved_to << "\n";
+  }
+  std::cout << "start the daemon; then `mezhvedctl scrub` checks every restored seal\n";
   return kExitOk;
 }
 
@@ -337,6 +355,21 @@ class Console {
     }
     Print(check, FormatSealCheck(check));
     return check.verdict() == v1::SEAL_VERDICT_VALID ? kExitOk : kExitServerError;
+  }
+
+  // A backup taken by the daemon, into a new directory under its store.backup_dir.
+  int Backup(const std::string& directory) {
+    v1::BackupRequest request;
+    request.set_directory(directory);
+    v1::BackupResponse response;
+    grpc::ClientContext context;
+    Prepare(context);
+    grpc::Status status = stub_->Backup(&context, request, &response);
+    if (!status.ok()) {
+      return Fail(status, context);
+    }
+    Print(response, FormatBackup(response));
+    return kExitOk;
   }
 
   // Every stored seal, page after page; exit 1 if any failed.
@@ -659,6 +692,19 @@ int Run(int argc, char** argv) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
 
+  std::string backup_directory;
+  CLI::App* backup = app.add_subcommand(
+      "backup", "Have the gateway take a consistent backup of its store while it serves (administrators)");
+  backup->add_option("directory", backup_directory,
+                     "A new directory under the config's store.backup_dir (default: a name from the time)");
+
+  std::string restore_backup;
+  std::string restore_data_dir;
+  CLI::App* restore = app.add_subcommand(
+      "restore", "Copy a backup back into the store's data directory, with the daemon stopped; needs no gateway");
+  restore->add_option("backup", restore_backup, "The backup's directory")->required();
+  restore->add_option("--data-dir", restore_data_dir, "The config's store.data_dir")->required();
+
   ReportOptions report_options;
   CLI::App* report = app.add_subcommand(
       "report", "Deadline compliance for a reporting period, per organisation, per agency and in total");
@@ -683,6 +729,9 @@ int Run(int argc, char** argv) {
 
   if (*hash_password) {
     return HashPasswordCommand();
+  }
+  if (*restore) {
+    return RestoreCommand(restore_backup, restore_data_dir);
   }
   StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel(options);
   if (!channel.ok()) {
@@ -725,6 +774,9 @@ int Run(int argc, char** argv) {
   }
   if (*scrub) {
     return console.Scrub(scrub_page_size);
+  }
+  if (*backup) {
+    return console.Backup(backup_directory);
   }
   return console.Requeue(requeue_ids);
 }
