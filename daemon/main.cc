@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/readiness.h"
+#include "daemon/service_manager.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "gateway/participants.h"
@@ -433,14 +434,19 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     sealed_with.push_back(gateway_rules_sealer->key().certificate_der());
   }
   readiness.MarkStarted();
+  const std::string serving = "serving: agency API on " + (*servers)->agency_address();
+  daemon::NotifyReady(serving);
   int signal_number = 0;
   while ((signal_number = WaitForStopSignal(stop_signals)) == SIGHUP) {
+    daemon::NotifyReloading();
     RotateSealingKey(flags, gateway, sealed_with);
+    daemon::NotifyReady(serving);
   }
   log::Info("daemon", "daemon.stopping")
       .Field("signal", signal_number)
       .Msg("signal {} received: stopping", signal_number);
   readiness.MarkStopping();
+  daemon::NotifyStopping();
   (*servers)->SetServing(false);  // health checks say NOT_SERVING first, so load balancers stop sending
   gateway.BeginShutdown();        // long polls answer now instead of holding the shutdown up
   if (soap) {

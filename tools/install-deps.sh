@@ -16,6 +16,8 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libbenchmark-dev libboost-dev libcpp-httplib-dev
   # the operators' console: Argon2id password hashes (memory-hard), from the reference implementation
   libargon2-dev
+  # the systemd service: readiness, reload and stop reported to systemd (Type=notify); systemd-analyze checks the unit
+  libsystemd-dev systemd
   # tests and tools: xmllint for schemas/check.sh, clang and its fuzzer runtime for tools/run-fuzz.sh
   openssl clang-format clang-tidy libxml2-utils clang libclang-rt-14-dev
   # the stock XMLDSig command-line tool, for the interoperability tests of the seals
