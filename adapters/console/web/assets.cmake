@@ -72,4 +72,4 @@ add_custom_command(
   VERBATIM)
 add_custom_target(mezhved_console_assets DEPENDS ${console_outputs} ${console_chart_outputs})
 
-install(DIRECTORY ${MEZHVED_CONSOLE_ASSETS_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/mezhved/console)
+install(DIRECTORY ${MEZHVED_CONSOLE_ASSETS_DIR}/ DESTINATION ${CMAKE_INSTALL_DATADIR}/mezhved/console COMPONENT daemon)
