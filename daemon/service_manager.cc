@@ -1,8 +1,8 @@
 #include "daemon/service_manager.h"
 
 #include <systemd/sd-daemon.h>
-#include <time.h>
 
+#include <ctime>
 #include <string>
 
 namespace mezhved::daemon {

@@ -2,13 +2,13 @@
 // the daemon says READY=1 only once it serves, RELOADING=1 then READY=1 around a SIGHUP, and STOPPING=1 when it
 // stops. The test plays systemd's part with a datagram socket of its own.
 #include <poll.h>
-#include <signal.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>

@@ -27,6 +27,7 @@ TEST_CASE("a backup taken under load holds every mutation that completed before 
   std::atomic<uint64_t> submitted = 0;
   // Two writers keep group commits going while the backup is taken.
   std::vector<std::thread> writers;
+  writers.reserve(2);
   for (int writer = 0; writer < 2; ++writer) {
     writers.emplace_back([&, writer] {
       for (int i = 0; !stop.load(); ++i) {

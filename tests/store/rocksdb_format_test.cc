@@ -42,6 +42,7 @@ void WithRawDatabase(
   std::vector<std::string> names;
   REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
   for (const std::string& name : names) {
     descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
   }
@@ -157,6 +158,7 @@ TEST_CASE("a format 1 store is upgraded in place: every state gets its copies, a
           "[store][format]") {
   TestStore test;
   std::vector<MessageId> requests;
+  requests.reserve(20);
   for (int i = 0; i < 20; ++i) {
     requests.push_back(test.MustAccept(MakeRequest(kRequester, kAddressee, kStart + i)));
   }
@@ -305,7 +307,7 @@ TEST_CASE("the shipped store of format 1 is upgraded and serves everything it he
     pending += queue.pending;
   }
   CHECK(pending >= fill.at("backlog_target").get<uint64_t>());
-  const UnixMillis now = fill.at("end_ms").get<UnixMillis>() + 3600 * 1000;
+  const UnixMillis now = fill.at("end_ms").get<UnixMillis>() + UnixMillis{3600} * 1000;
   const auto leased = Await<std::vector<api::Message>>(
       [&](Done<std::vector<api::Message>> done) { store.Lease("SOCPROT-BARNAUL", LeaseAt(now, 10), std::move(done)); });
   REQUIRE(leased.ok());
