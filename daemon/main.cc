@@ -140,7 +140,8 @@ void WarnAboutInsecureListeners(const config::v1::GatewayConfig& config) {
 
 // The store keeps every version of every agreement applied, so that what allowed a request can be read back
 // later; a start with a changed configuration records the new versions and the withdrawals.
-Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageStore& store, const Clock& clock) {
+Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageStore& store, const Clock& clock,
+                        const std::string& occasion) {
   std::promise<StatusOr<store::AgreementSync>> recorded;
   store.RecordAgreements({config.agreements().begin(), config.agreements().end()}, clock.NowMs(),
                          [&recorded](StatusOr<store::AgreementSync> sync) { recorded.set_value(std::move(sync)); });
@@ -151,8 +152,8 @@ Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageS
       .Field("added", sync->added)
       .Field("changed", sync->changed)
       .Field("withdrawn", sync->withdrawn)
-      .Msg("agreements: {} in force; {} new, {} changed, {} withdrawn since the last start", config.agreements_size(),
-           sync->added, sync->changed, sync->withdrawn);
+      .Msg("agreements: {} in force; {} new, {} changed, {} withdrawn since they were last recorded",
+           config.agreements_size(), sync->added, sync->changed, sync->withdrawn);
   if (sync->added + sync->changed + sync->withdrawn == 0) {
     return Status::Ok();
   }
@@ -166,7 +167,7 @@ Status RecordAgreements(const config::v1::GatewayConfig& config, store::MessageS
   entry.set_detail(std::to_string(sync->added) + " new, " + std::to_string(sync->changed) + " changed, " +
                    std::to_string(sync->withdrawn) + " withdrawn; " + std::to_string(config.agreements_size()) +
                    " in force");
-  entry.set_client("daemon start");
+  entry.set_client(occasion);
   std::promise<StatusOr<bool>> audited;
   store.RecordAudit(std::move(entry), [&audited](StatusOr<bool> kept) { audited.set_value(std::move(kept)); });
   return audited.get_future().get().status();
@@ -329,6 +330,50 @@ void RotateSealingKey(const Flags& flags, gateway::Gateway& gateway, std::vector
            (*sealer)->key().certificate_sha256());
 }
 
+// SIGHUP: the agreements and the production calendars of the config file, read again, apply from now on, and the
+// agreements' changes are recorded in the store as at a start. A config, agreement or calendar that does not load
+// changes nothing and is logged. What needs a restart (the participants, the listeners, the catalogue, the store) is
+// not applied: a change to the participants is logged as waiting for one.
+void ReloadAgreementsAndCalendars(const Flags& flags, const config::v1::GatewayConfig& started_with,
+                                  const gateway::ParticipantRegistry& participants, gateway::Gateway& gateway,
+                                  store::MessageStore& store, const Clock& clock) {
+  StatusOr<config::v1::GatewayConfig> config = EffectiveConfig(flags);
+  StatusOr<calendar::ProductionCalendar> production_calendar =
+      config.ok() ? calendar::ProductionCalendar::Load(
+                        config->calendar().federal_dir(),
+                        {config->calendar().overlay_files().begin(), config->calendar().overlay_files().end()})
+                  : StatusOr<calendar::ProductionCalendar>(config.status());
+  if (!production_calendar.ok()) {
+    log::Error("daemon", "reload.failed")
+        .Code(production_calendar.status().code())
+        .Msg("SIGHUP: the agreements and calendars are kept: {}", production_calendar.status().ToString());
+    return;
+  }
+  gateway.ReplaceAgreementsAndCalendar(
+      std::make_shared<const gateway::AgreementRegistry>(*config, participants),
+      std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar)));
+  log::Info("daemon", "reload.applied")
+      .Field("agreements", config->agreements_size())
+      .Msg("SIGHUP: {} agreements and the production calendars of {} apply from now on", config->agreements_size(),
+           config->calendar().federal_dir());
+  if (Status recorded = RecordAgreements(*config, store, clock, "SIGHUP"); !recorded.ok()) {
+    log::Error("store", "agreements.record_failed")
+        .Code(recorded.code())
+        .Msg("SIGHUP: the agreements apply but could not be recorded in the store: {}", recorded.ToString());
+  }
+  const auto agencies = [](const config::v1::GatewayConfig& of) {
+    std::string text;
+    for (const config::v1::Agency& agency : of.agencies()) {
+      text += agency.SerializeAsString();
+    }
+    return text;
+  };
+  if (agencies(*config) != agencies(started_with)) {
+    log::Warn("daemon", "reload.needs_restart")
+        .Msg("SIGHUP: the agencies and organisations changed in the config; they apply at the next restart");
+  }
+}
+
 int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
   // Declared first, so that everything that registers figures with it is gone before it is.
   metrics::Registry metrics;
@@ -364,7 +409,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
       .Msg("store open");
   const std::unique_ptr<Clock> clock_owner = MakeClock(flags);
   const Clock& clock = *clock_owner;
-  if (Status recorded = RecordAgreements(config, **store, clock); !recorded.ok()) {
+  if (Status recorded = RecordAgreements(config, **store, clock, "daemon start"); !recorded.ok()) {
     log::Critical("store", "agreements.record_failed")
         .Code(recorded.code())
         .Msg("cannot record the agreements in the store: {}", recorded.ToString());
@@ -440,6 +485,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
   while ((signal_number = WaitForStopSignal(stop_signals)) == SIGHUP) {
     daemon::NotifyReloading();
     RotateSealingKey(flags, gateway, sealed_with);
+    ReloadAgreementsAndCalendars(flags, config, *participants, gateway, **store, clock);
     daemon::NotifyReady(serving);
   }
   log::Info("daemon", "daemon.stopping")

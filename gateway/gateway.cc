@@ -218,15 +218,27 @@ Gateway::Gateway(GatewaySettings settings, Rules rules, store::MessageStore& sto
     : settings_(settings),
       rules_(std::move(rules)),
       participants_(*rules_.participants),
-      deadlines_(rules_, settings_.deadlines),
+      reloadable_(std::make_shared<const Reloadable>(Reloadable{
+          rules_.agreements, rules_.calendar, std::make_shared<const AnswerDeadlines>(rules_, settings_.deadlines)})),
       store_(store),
       clock_(clock),
       sealing_(std::make_shared<const Sealing>(Sealing{rules_.sealer, rules_.seal_verifier})),
+
       report_tally_basis_(ReportTallier(participants_, rules_.information_types).Basis()) {
   metrics::Registry& figures = registry != nullptr ? *registry : own_registry_;
   metrics_ = std::make_unique<GatewayMetrics>(figures, participants_, *rules_.information_types);
   queue_metrics_ = figures.AddCollector([this](metrics::TextWriter& writer) { WriteQueueMetrics(writer); });
   store_.SetObserver(metrics_.get());
+}
+
+void Gateway::ReplaceAgreementsAndCalendar(std::shared_ptr<const AgreementRegistry> agreements,
+                                           std::shared_ptr<const calendar::ProductionCalendar> calendar) {
+  Rules rules = rules_;
+  rules.agreements = std::move(agreements);
+  rules.calendar = std::move(calendar);
+  auto deadlines = std::make_shared<const AnswerDeadlines>(rules, settings_.deadlines);
+  reloadable_.store(std::make_shared<const Reloadable>(Reloadable{rules.agreements, rules.calendar, deadlines}));
+  report_cache_.Invalidate();
 }
 
 void Gateway::ReplaceSealing(std::shared_ptr<const seal::Sealer> sealer,
@@ -271,9 +283,10 @@ v1::Rejection Gateway::RequestContext(const char* operation, const v1::RequestEn
 void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
                                    std::chrono::steady_clock::time_point checks_started, Done<v1::SendResult> done) {
   const std::string requester = request.requester_code();
+  const std::shared_ptr<const Reloadable> current = Current();  // the agreement pointer below lives in it
   StatusOr<const config::v1::Agreement*> agreement =
-      rules_.agreements->Authorize(requester, request.addressee_code(), request.information_type().id(),
-                                   request.authority().code(), UtcDayOf(received_ms));
+      current->agreements->Authorize(requester, request.addressee_code(), request.information_type().id(),
+                                     request.authority().code(), UtcDayOf(received_ms));
   if (!agreement.ok()) {
     return done(agreement.status());
   }
@@ -286,7 +299,8 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
       return done(payload);
     }
   }
-  if (Status deadline = SetAnswerDeadline(**agreement, request, received_ms, message); !deadline.ok()) {
+  if (Status deadline = SetAnswerDeadline(*current->deadlines, **agreement, request, received_ms, message);
+      !deadline.ok()) {
     return done(deadline);
   }
   message.citizen_key = CitizenKey(request.citizen());
@@ -301,13 +315,14 @@ void Gateway::CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelop
   Accept(std::move(message), checks_started, std::move(done));
 }
 
-Status Gateway::SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
-                                  UnixMillis received_ms, store::NewMessage& message) const {
-  const uint32_t working_days = deadlines_.WorkingDaysFor(agreement, request.information_type());
+Status Gateway::SetAnswerDeadline(const AnswerDeadlines& deadlines, const config::v1::Agreement& agreement,
+                                  const v1::RequestEnvelope& request, UnixMillis received_ms,
+                                  store::NewMessage& message) const {
+  const uint32_t working_days = deadlines.WorkingDaysFor(agreement, request.information_type());
   if (working_days == 0) {
     return Status::Ok();
   }
-  StatusOr<store::AnswerTimers> timers = deadlines_.TimersFor(request.addressee_code(), received_ms, working_days);
+  StatusOr<store::AnswerTimers> timers = deadlines.TimersFor(request.addressee_code(), received_ms, working_days);
   if (!timers.ok()) {
     return timers.status().Prefixed("the answer deadline of this request cannot be counted");
   }
@@ -493,7 +508,7 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
 
   v1::Message& envelope = Stamp(message, v1::MESSAGE_KIND_RESPONSE, caller, requester);
   *envelope.mutable_response() = std::move(response);
-  StatusOr<std::optional<store::AnswerTimers>> copy = deadlines_.CitizenCopyTimers(
+  StatusOr<std::optional<store::AnswerTimers>> copy = Current()->deadlines->CitizenCopyTimers(
       request->information_type, outcome, requester, TimeUtil::TimestampToMilliseconds(envelope.accepted_at()));
   if (!copy.ok()) {
     return done(copy.status());
@@ -513,7 +528,7 @@ void Gateway::SendResponse(const std::string& caller, const std::string& idempot
       [this, caller, outcome](const store::RequestView& view) -> StatusOr<store::RequestChange> {
         StatusOr<v1::MessageState> next = ApplyResponse(view, caller, outcome);
         MEZHVED_RETURN_IF_ERROR(next.status());
-        return store::RequestChange{*next, deadlines_.OnResponse(view.agreement_id, outcome), {}};
+        return store::RequestChange{*next, Current()->deadlines->OnResponse(view.agreement_id, outcome), {}};
       },
       std::move(accepted));
 }
@@ -644,7 +659,7 @@ void Gateway::SendSupplement(const std::string& caller, const std::string& idemp
       [this, caller, received_ms](const store::RequestView& view) -> StatusOr<store::RequestChange> {
         StatusOr<v1::MessageState> next = ApplySupplement(view, caller);
         MEZHVED_RETURN_IF_ERROR(next.status());
-        StatusOr<store::RequestChange> change = deadlines_.OnSupplement(view, received_ms);
+        StatusOr<store::RequestChange> change = Current()->deadlines->OnSupplement(view, received_ms);
         MEZHVED_RETURN_IF_ERROR(change.status());
         change->state = *next;
         return change;
@@ -685,7 +700,8 @@ Status Gateway::SealMessage(v1::Message& message) const {
 }
 
 bool Gateway::SignatureRequired(const std::string& agreement_id, const v1::InformationTypeRef& type) const {
-  const config::v1::Agreement* agreement = rules_.agreements->Find(agreement_id);
+  const std::shared_ptr<const Reloadable> current = Current();
+  const config::v1::Agreement* agreement = current->agreements->Find(agreement_id);
   const config::v1::InformationType* known = rules_.information_types->Find(type.id(), type.version());
   return (agreement != nullptr && agreement->sender_signature_required()) ||
          (known != nullptr && known->sender_signature_required());
@@ -1241,7 +1257,7 @@ v1::MessageView Gateway::ViewOf(const store::MessageRecord& record, bool masked)
     view.set_late_party_code(party);
     view.set_late_party_name(NameOf(party));
     if (record.deadline_status == v1::DEADLINE_STATUS_OVERDUE) {
-      view.set_working_days_late(deadlines_.WorkingDaysLate(party, record.timers.due_at_ms, clock_.NowMs()));
+      view.set_working_days_late(Current()->deadlines->WorkingDaysLate(party, record.timers.due_at_ms, clock_.NowMs()));
     }
   }
   return view;
@@ -1319,7 +1335,7 @@ void Gateway::ContinueDeadlineScan(UnixMillis now, uint32_t fired_so_far,
   store_.FireDueTimers(
       now, settings_.deadlines.max_notices_per_scan,
       [this, now](const store::FiredTimer& timer) {
-        std::vector<v1::Message> notices = deadlines_.Notices(timer, now);
+        std::vector<v1::Message> notices = Current()->deadlines->Notices(timer, now);
         for (v1::Message& notice : notices) {
           if (Status sealed = SealMessage(notice); !sealed.ok()) {
             log::Error("gateway", "deadline.notice_unsealed")
@@ -1367,7 +1383,7 @@ StatusOr<v1::ListOverdueResponse> Gateway::ListOverdue(const v1::ListOverdueRequ
     item->set_state(summary.state);
     *item->mutable_accepted_at() = TimeUtil::MillisecondsToTimestamp(summary.accepted_at_ms);
     *item->mutable_answer_due_at() = TimeUtil::MillisecondsToTimestamp(overdue.due_at_ms);
-    item->set_working_days_late(deadlines_.WorkingDaysLate(summary.recipient_code, overdue.due_at_ms, now));
+    item->set_working_days_late(Current()->deadlines->WorkingDaysLate(summary.recipient_code, overdue.due_at_ms, now));
   }
   response.set_next_page_token(page->next_page_token);
   return response;
@@ -1435,9 +1451,9 @@ StatusOr<v1::ComplianceReport> Gateway::BuildReport(const ReportPeriod& period, 
     const TallyDays days = TallyDaysOf(period);
     StatusOr<store::TallyRange> tallies = store_.ReadTallies(days.first, days.last);
     MEZHVED_RETURN_IF_ERROR(tallies.status());
-    return ComplianceReportFromTallies(participants_, *rules_.calendar, period, now, *tallies);
+    return ComplianceReportFromTallies(participants_, *Current()->calendar, period, now, *tallies);
   }
-  ComplianceReportBuilder builder(participants_, *rules_.information_types, *rules_.calendar, period, now);
+  ComplianceReportBuilder builder(participants_, *rules_.information_types, *Current()->calendar, period, now);
   MEZHVED_RETURN_IF_ERROR(store_.VisitRequestsReceived(
       builder.ScanFromMs(), builder.ScanToMs(), [&builder](const store::RequestFacts& facts) { builder.Add(facts); }));
   return builder.Finish();

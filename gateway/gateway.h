@@ -141,6 +141,12 @@ class Gateway {
   // Re-verifies a stored message's seal, or every stored message's, a page at a time (docs/SIGNATURES.md).
   StatusOr<v1::SealCheck> VerifySeal(const v1::VerifySealRequest& request) const;
   StatusOr<v1::ScrubSealsResponse> ScrubSeals(const v1::ScrubSealsRequest& request) const;
+  // SIGHUP (docs/OPERATIONS.md, "Keys and certificates"): the agreements and the production calendar of a re-read
+  // config apply from now on. Requests accepted before keep the id of the agreement they were accepted under (one
+  // withdrawn since no longer stops their clock); the kept reports are dropped, as the calendar may differ.
+  void ReplaceAgreementsAndCalendar(std::shared_ptr<const AgreementRegistry> agreements,
+                                    std::shared_ptr<const calendar::ProductionCalendar> calendar);
+
   // Where a backup asked for goes: a new directory under settings.backup_dir (INVALID_ARGUMENT, field "directory",
   // for a path outside it), absolute.
   StatusOr<std::string> BackupDirectory(const v1::BackupRequest& request) const;
@@ -214,8 +220,9 @@ class Gateway {
   // The working days allowed for the answer (the agreement's, else the information type's deadline class: 5 for
   // answers, 10 for progress answers; Altai 3.6, Kuzbass 5.7, Leningrad 3.4), 0 when no answer is due, and the
   // instant the period ends in the addressee's local time. NO_CALENDAR when a year is missing.
-  Status SetAnswerDeadline(const config::v1::Agreement& agreement, const v1::RequestEnvelope& request,
-                           UnixMillis received_ms, store::NewMessage& message) const;
+  Status SetAnswerDeadline(const AnswerDeadlines& deadlines, const config::v1::Agreement& agreement,
+                           const v1::RequestEnvelope& request, UnixMillis received_ms,
+                           store::NewMessage& message) const;
   void CheckAndQueueRequest(store::NewMessage message, v1::RequestEnvelope request, UnixMillis received_ms,
                             std::chrono::steady_clock::time_point checks_started, Done<v1::SendResult> done);
   // The request `request_id` if the caller sent or received it: NOT_FOUND for anyone else, NOT_A_REQUEST.
@@ -231,7 +238,16 @@ class Gateway {
   const GatewaySettings settings_;
   const Rules rules_;
   const ParticipantRegistry& participants_;  // *rules_.participants, the most used
-  const AnswerDeadlines deadlines_;
+  // What SIGHUP may replace while the gateway serves (ReplaceAgreementsAndCalendar): the agreements, the production
+  // calendar and the deadline rules over them. Each call takes one snapshot and uses it throughout, so a request is
+  // checked and given its deadline by one set of rules.
+  struct Reloadable {
+    std::shared_ptr<const AgreementRegistry> agreements;
+    std::shared_ptr<const calendar::ProductionCalendar> calendar;
+    std::shared_ptr<const AnswerDeadlines> deadlines;
+  };
+  std::shared_ptr<const Reloadable> Current() const { return reloadable_.load(); }
+  std::atomic<std::shared_ptr<const Reloadable>> reloadable_;
   store::MessageStore& store_;
   const Clock& clock_;
   metrics::Registry own_registry_;  // used when the daemon gives none
