@@ -374,6 +374,27 @@ void ReloadAgreementsAndCalendars(const Flags& flags, const config::v1::GatewayC
   }
 }
 
+// SIGHUP: the HTTPS listeners read their certificate, key and client CA files again for new connections (the gRPC
+// listeners watch theirs on their own, every few seconds). A file that does not load keeps the ones in use.
+void ReloadTlsFiles(adapters::soap::SoapServer* soap, adapters::console::ConsoleServer* console) {
+  const auto reload = [](std::string_view listener, Status reloaded) {
+    if (reloaded.ok()) {
+      log::Info("daemon", "tls.reloaded").Field("listener", listener).Msg("SIGHUP: {} TLS files read again", listener);
+    } else {
+      log::Error("daemon", "tls.reload_failed")
+          .Field("listener", listener)
+          .Code(reloaded.code())
+          .Msg("SIGHUP: {} keeps its TLS files: {}", listener, reloaded.ToString());
+    }
+  };
+  if (soap != nullptr) {
+    reload("soap_api", soap->ReloadTls());
+  }
+  if (console != nullptr) {
+    reload("operator_console", console->ReloadTls());
+  }
+}
+
 int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sigset_t& stop_signals) {
   // Declared first, so that everything that registers figures with it is gone before it is.
   metrics::Registry metrics;
@@ -486,6 +507,7 @@ int Serve(const config::v1::GatewayConfig& config, const Flags& flags, const sig
     daemon::NotifyReloading();
     RotateSealingKey(flags, gateway, sealed_with);
     ReloadAgreementsAndCalendars(flags, config, *participants, gateway, **store, clock);
+    ReloadTlsFiles(soap.get(), console.get());
     daemon::NotifyReady(serving);
   }
   log::Info("daemon", "daemon.stopping")
@@ -534,7 +556,7 @@ int Main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGHUP);  // not a stop: rotates the sealing key
+  sigaddset(&stop_signals, SIGHUP);  // not a stop: reloads keys, certificates, agreements, calendars
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // Until the level is known, lines at info and above go out: the configuration's own errors among them.

@@ -394,6 +394,8 @@ const std::string& ConsoleServer::address() const { return impl_->http->address(
 
 void ConsoleServer::Shutdown(std::chrono::milliseconds grace) { impl_->http->Shutdown(grace); }
 
+Status ConsoleServer::ReloadTls() { return impl_->http->ReloadTls(); }
+
 StatusOr<std::unique_ptr<ConsoleServer>> ConsoleServer::Start(const config::v1::GatewayConfig& config,
                                                               ConsoleDependencies dependencies) {
   if (dependencies.gateway == nullptr || dependencies.metrics == nullptr || dependencies.readiness == nullptr) {

@@ -36,6 +36,8 @@ class ConsoleServer {
   const std::string& address() const;  // "host:port" actually bound
   // Stops accepting and waits up to `grace` for the requests in flight.
   void Shutdown(std::chrono::milliseconds grace);
+  // SIGHUP: the TLS files again, for new connections (HttpServer::ReloadTls).
+  Status ReloadTls();
 
  private:
   struct Impl;

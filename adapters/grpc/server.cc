@@ -2,6 +2,9 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 
 #include <fstream>
 #include <sstream>
@@ -10,6 +13,9 @@
 
 namespace mezhved::adapters::grpc_api {
 namespace {
+
+// How often the gRPC listeners read their certificate files again (docs/OPERATIONS.md, "Keys and certificates").
+constexpr unsigned int kCertificateReloadSeconds = 5;
 
 StatusOr<std::string> ReadFile(const std::string& path, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
@@ -33,11 +39,16 @@ StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const config::v1:
   for (const Status& status : {certificate.status(), key.status(), client_ca.status()}) {
     MEZHVED_RETURN_IF_ERROR(status);
   }
-  // A client without a certificate from the configured CA is refused during the handshake.
-  grpc::SslServerCredentialsOptions options(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = std::move(*client_ca);
-  options.pem_key_cert_pairs.push_back({std::move(*key), std::move(*certificate)});
-  return grpc::SslServerCredentials(options);
+  // The files are watched: a renewed certificate, key or CA bundle is used for the handshakes that follow, while
+  // open connections go on (gRPC keeps the last good files when a read fails half-way through a renewal). A client
+  // without a certificate from the configured CA is refused during the handshake.
+  auto provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.private_key_file(), tls.certificate_file(), tls.client_ca_file(), kCertificateReloadSeconds);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 std::string WithPort(const std::string& address, int port) {

@@ -64,7 +64,11 @@ struct ServerState : std::enable_shared_from_this<ServerState> {
   Handler handler;
   ErrorResponder error_responder;
   asio::io_context io;
-  std::optional<asio::ssl::context> tls;
+  // The TLS context of new connections, replaced by ReloadTls; every earlier one is kept for the server's life, so
+  // the connections made with it stay valid (a reload is rare, a context a few kilobytes).
+  std::atomic<std::shared_ptr<asio::ssl::context>> tls;
+  std::mutex retired_mutex;
+  std::vector<std::shared_ptr<asio::ssl::context>> retired;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::string bound_address;
@@ -248,7 +252,7 @@ void ServerState::StartSession(tcp::socket socket) {
   if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
     std::make_shared<Session<Stream>>(shared_from_this(), std::move(socket))->Start();
   } else {
-    std::make_shared<Session<Stream>>(shared_from_this(), std::move(socket), *tls)->Start();
+    std::make_shared<Session<Stream>>(shared_from_this(), std::move(socket), *tls.load())->Start();
   }
 }
 
@@ -275,11 +279,58 @@ void ServerState::Admit(tcp::socket socket) {
   // Answers are written whole: Nagle's algorithm would only hold their last segment back until the peer's delayed
   // ACK, some 40 ms per call.
   socket.set_option(tcp::no_delay(true), ignored);
-  if (tls) {
+  if (tls.load() != nullptr) {
     StartSession<beast::ssl_stream<beast::tcp_stream>>(std::move(socket));
   } else {
     StartSession<beast::tcp_stream>(std::move(socket));
   }
+}
+
+namespace {
+
+// The server's TLS context from the options' files: a chain, its key, the client CAs.
+StatusOr<std::shared_ptr<asio::ssl::context>> MakeTlsContext(const HttpServerOptions& config) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  asio::ssl::context& tls = *context;
+  beast::error_code error;
+  SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
+  tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                  asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
+  if (tls.use_certificate_chain_file(config.certificate_file, error); error) {
+    return ConfigError("cannot use the server certificate '" + config.certificate_file + "': " + error.message());
+  }
+  if (tls.use_private_key_file(config.private_key_file, asio::ssl::context::pem, error); error) {
+    return ConfigError("cannot use the server key '" + config.private_key_file + "': " + error.message());
+  }
+  if (tls.load_verify_file(config.client_ca_file, error); error) {
+    return ConfigError("cannot load the client CAs '" + config.client_ca_file + "': " + error.message());
+  }
+  // A certificate, when shown, must chain to the client CAs; showing none is allowed only where the door has
+  // another way in (the console's password sign-in).
+  tls.set_verify_mode(config.client_certificate_optional
+                          ? asio::ssl::verify_peer
+                          : asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+  // With peer verification on, OpenSSL refuses to resume a session (TLS 1.3 ticket or 1.2 session id) that has no
+  // session id context, with an internal_error alert: browsers resume on their parallel connections, and every
+  // page load would lose some of its files (ERR_SSL_PROTOCOL_ERROR). Resumed sessions keep the verified client
+  // certificate, so the context only has to name this server.
+  static constexpr unsigned char kSessionIdContext[] = "mezhved-http";
+  SSL_CTX_set_session_id_context(tls.native_handle(), kSessionIdContext, sizeof kSessionIdContext - 1);
+  return context;
+}
+
+}  // namespace
+
+Status HttpServer::ReloadTls() {
+  if (impl_->tls.load() == nullptr) {
+    return Status::Ok();  // plain text: nothing to read again
+  }
+  StatusOr<std::shared_ptr<asio::ssl::context>> fresh = MakeTlsContext(impl_->options);
+  MEZHVED_RETURN_IF_ERROR(fresh.status());
+  std::shared_ptr<asio::ssl::context> previous = impl_->tls.exchange(*std::move(fresh));
+  std::lock_guard lock(impl_->retired_mutex);
+  impl_->retired.push_back(std::move(previous));
+  return Status::Ok();
 }
 
 HttpServer::HttpServer(std::shared_ptr<ServerState> impl) : impl_(std::move(impl)) {}
@@ -296,32 +347,9 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpServerOptions option
   impl->error_responder = std::move(error_responder);
   const HttpServerOptions& config = impl->options;
   if (!config.certificate_file.empty()) {
-    impl->tls.emplace(asio::ssl::context::tls_server);
-    asio::ssl::context& tls = *impl->tls;
-    beast::error_code error;
-    SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
-    tls.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                    asio::ssl::context::no_sslv3 | asio::ssl::context::single_dh_use);
-    if (tls.use_certificate_chain_file(config.certificate_file, error); error) {
-      return ConfigError("cannot use the server certificate '" + config.certificate_file + "': " + error.message());
-    }
-    if (tls.use_private_key_file(config.private_key_file, asio::ssl::context::pem, error); error) {
-      return ConfigError("cannot use the server key '" + config.private_key_file + "': " + error.message());
-    }
-    if (tls.load_verify_file(config.client_ca_file, error); error) {
-      return ConfigError("cannot load the client CAs '" + config.client_ca_file + "': " + error.message());
-    }
-    // A certificate, when shown, must chain to the client CAs; showing none is allowed only where the door has
-    // another way in (the console's password sign-in).
-    tls.set_verify_mode(config.client_certificate_optional
-                            ? asio::ssl::verify_peer
-                            : asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
-    // With peer verification on, OpenSSL refuses to resume a session (TLS 1.3 ticket or 1.2 session id) that has no
-    // session id context, with an internal_error alert: browsers resume on their parallel connections, and every
-    // page load would lose some of its files (ERR_SSL_PROTOCOL_ERROR). Resumed sessions keep the verified client
-    // certificate, so the context only has to name this server.
-    static constexpr unsigned char kSessionIdContext[] = "mezhved-http";
-    SSL_CTX_set_session_id_context(tls.native_handle(), kSessionIdContext, sizeof kSessionIdContext - 1);
+    StatusOr<std::shared_ptr<asio::ssl::context>> tls = MakeTlsContext(config);
+    MEZHVED_RETURN_IF_ERROR(tls.status());
+    impl->tls.store(*std::move(tls));
   }
   const std::optional<HostPort> host_port = SplitHostPort(config.address);
   if (!host_port) {

@@ -84,6 +84,9 @@ class HttpServer {
 
   // Stops accepting, waits up to `grace` for the requests in flight to be answered, then closes everything.
   void Shutdown(std::chrono::milliseconds grace);
+  // Reads the certificate, key and client CA files again for the connections that follow; open ones go on with the
+  // files they were made with. CONFIG_INVALID (and the files in use stay) when one does not load. Plain text: OK.
+  Status ReloadTls();
 
  private:
   explicit HttpServer(std::shared_ptr<ServerState> impl);

@@ -199,6 +199,8 @@ const std::string& SoapServer::address() const { return impl_->http->address(); 
 
 void SoapServer::Shutdown(std::chrono::milliseconds grace) { impl_->http->Shutdown(grace); }
 
+Status SoapServer::ReloadTls() { return impl_->http->ReloadTls(); }
+
 StatusOr<std::unique_ptr<SoapServer>> SoapServer::Start(
     const config::v1::GatewayConfig& config, gateway::Gateway& gateway,
     const std::shared_ptr<const gateway::ParticipantRegistry>& participants) {

@@ -28,6 +28,8 @@ class SoapServer {
   const std::string& address() const;  // "host:port" actually bound
   // Stops accepting and waits up to `grace` for the calls in flight. Call Gateway::BeginShutdown first.
   void Shutdown(std::chrono::milliseconds grace);
+  // SIGHUP: the TLS files again, for new connections (HttpServer::ReloadTls).
+  Status ReloadTls();
 
  private:
   struct Impl;

@@ -13,6 +13,7 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/envelopes.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_pki.h"
 
 namespace mezhved::testing {
 namespace {
@@ -84,6 +85,58 @@ TEST_CASE("SIGHUP applies the re-read agreements and calendars without a restart
   CHECK(SendCode(social, kHospital, sequence).empty());
 
   CHECK(daemon.pid() == pid);  // the same process all along
+  CHECK(daemon.Stop() == 0);
+}
+
+// The SHA-256 fingerprint of the certificate the server at `address` shows a new TLS connection.
+std::string ServerFingerprint(const std::string& address, const TestPki& pki, const CertFiles& client) {
+  const CommandResult result =
+      RunCommand({"/bin/sh", "-c",
+                  "openssl s_client -connect '" + address + "' -cert '" + client.cert.string() + "' -key '" +
+                      client.key.string() + "' -CAfile '" + pki.ca_file().string() +
+                      "' </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"},
+                 std::chrono::milliseconds(10'000));
+  REQUIRE(result.exit_status == 0);
+  REQUIRE_THAT(result.out, Catch::StartsWith("sha256 Fingerprint=") || Catch::StartsWith("SHA256 Fingerprint="));
+  return result.out;
+}
+
+TEST_CASE("a renewed server certificate is used by new connections, and open ones go on",
+          "[integration][reload][tls]") {
+  TempDir dir;
+  TestPki pki(dir / "pki");
+  const CertFiles server = pki.IssueServer();
+  const ServerTlsFiles files{server.cert.string(), server.key.string(), pki.ca_file().string()};
+  DaemonProcess daemon(MEZHVED_DAEMON_PATH, dir / "daemon", SmallRegionConfigText("data", &files));
+  daemon.Start();
+  const CertFiles client = pki.IssueClient(kZags);
+  const std::string agency_before = ServerFingerprint(daemon.agency_address(), pki, client);
+  const std::string soap_before = ServerFingerprint(daemon.soap_address(), pki, client);
+  const std::string console_before = ServerFingerprint(daemon.console_address(), pki, client);
+  AgencyClient zags(TlsChannel(daemon.agency_address(), pki.ca_file(), client.cert, client.key), kZags);
+  std::vector<v1::Message> got;
+  REQUIRE(zags.Receive(1, 0, 0, &got).ok());
+
+  // The certificate is renewed in place, as a renewal job does, and the daemon told.
+  const CertFiles renewed = pki.IssueServer();
+  for (const auto& [from, to] : {std::pair{renewed.key, server.key}, std::pair{renewed.cert, server.cert}}) {
+    fs::copy_file(from, to.string() + ".new");
+    fs::rename(to.string() + ".new", to);  // whole files only, as renewal tools write them
+  }
+  Reload(daemon, SmallRegionConfigText("data", &files), "tls.reloaded");
+  CHECK_THAT(daemon.LogText(), Catch::Contains("operator_console TLS files read again") &&
+                                   Catch::Contains("soap_api TLS files read again"));
+  CHECK(ServerFingerprint(daemon.soap_address(), pki, client) != soap_before);
+  CHECK(ServerFingerprint(daemon.console_address(), pki, client) != console_before);
+  CHECK(zags.Receive(1, 0, 0, &got).ok());  // the connection made before goes on
+  // The gRPC listeners watch their files: within their few seconds, new connections get the new certificate.
+  std::string agency_after = agency_before;
+  for (int i = 0; i < 40 && agency_after == agency_before; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    agency_after = ServerFingerprint(daemon.agency_address(), pki, client);
+  }
+  CHECK(agency_after != agency_before);
+  CHECK(zags.Receive(1, 0, 0, &got).ok());
   CHECK(daemon.Stop() == 0);
 }
 
