@@ -3,7 +3,6 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/time_util.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +12,7 @@
 #include <map>
 #include <thread>
 
+#include "common/digest.h"
 #include "common/log.h"
 #include "envelope/xml_form.h"
 #include "gateway/lifecycle.h"
@@ -44,10 +44,7 @@ std::string ContentDigest(const google::protobuf::Message& message) {
     coded.SetSerializationDeterministic(true);
     message.SerializeToCodedStream(&coded);
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  return {reinterpret_cast<const char*>(digest), length};
+  return Sha256(bytes);
 }
 
 // Adds the idempotency key's own check to the envelope's.

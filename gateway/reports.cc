@@ -22,7 +22,6 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cmath>
@@ -38,6 +37,7 @@
 #include <vector>
 
 #include "calendar/deadlines.h"
+#include "common/digest.h"
 #include "gateway/lifecycle.h"
 
 namespace mezhved::gateway {
@@ -124,12 +124,7 @@ StatusOr<ReportPeriod> ParseDayRange(std::string_view text, size_t separator) {
 
 // ---- Citizens ----
 
-std::string Sha256Prefix(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return {reinterpret_cast<const char*>(digest), std::min<size_t>(length, kCitizenKeyBytes)};
-}
+std::string Sha256Prefix(std::string_view text) { return Sha256(text).substr(0, kCitizenKeyBytes); }
 
 std::string DigitsOf(std::string_view text) {
   std::string digits;
@@ -672,19 +667,6 @@ AnswerTally ReadAnswerDetail(int64_t detail) {
     answer.refusal = static_cast<v1::RefusalReason>(outcome - 1);
   }
   return answer;
-}
-
-std::string Sha256Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kDigits[digest[i] >> 4];
-    hex += kDigits[digest[i] & 0xF];
-  }
-  return hex;
 }
 
 // One organisation's tallies, summed, before they become its Figures.

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/digest.h"
 #include "seal/crypto.h"
 #include "seal/keys_internal.h"
 #include "seal/openssl_util.h"

@@ -30,19 +30,6 @@ std::string DerOf(X509* certificate) {
   return bytes;
 }
 
-std::string Sha256Hex(std::string_view bytes) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  constexpr std::string_view kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xF];
-  }
-  return hex;
-}
-
 std::string SubjectOf(const X509* certificate) {
   std::array<char, 512> buffer{};
   X509_NAME_oneline(X509_get_subject_name(certificate), buffer.data(), static_cast<int>(buffer.size()));

@@ -27,7 +27,6 @@ using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
 std::string TakeOpenSslErrors();
 
 std::string DerOf(X509* certificate);
-std::string Sha256Hex(std::string_view bytes);
 std::string SubjectOf(const X509* certificate);
 UnixMillis NotAfterMs(const X509* certificate);
 

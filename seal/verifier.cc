@@ -14,6 +14,7 @@
 #include <iterator>
 #include <utility>
 
+#include "common/digest.h"
 #include "seal/crypto.h"
 #include "seal/openssl_util.h"
 #include "seal/xmlsec_util.h"

@@ -1,10 +1,11 @@
 #include "adapters/console/access.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+
+#include "common/digest.h"
 
 namespace mezhved::adapters::console {
 namespace {
@@ -27,13 +28,6 @@ std::string RandomHex(size_t bytes) {
     hex += kHex[byte & 0xF];
   }
   return hex;
-}
-
-std::string Sha256(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return {reinterpret_cast<const char*>(digest), length};
 }
 
 }  // namespace
