@@ -183,6 +183,14 @@ std::string TallyMemberKey(std::string_view scope, std::string_view member, int3
   return TallyDayBound(TallyMemberPrefix(scope, member), day);
 }
 
+std::optional<int32_t> DecodeTallyMemberDay(std::string_view key, size_t prefix_size) {
+  if (key.size() < prefix_size) {
+    return std::nullopt;
+  }
+  const std::optional<uint32_t> biased = DecodeBigEndian32(key.substr(prefix_size));
+  return biased ? std::optional<int32_t>(Unbiased32(*biased)) : std::nullopt;
+}
+
 std::string EncodePageToken(uint64_t last_sequence) {
   std::string token;
   token.reserve(kPageTokenSize);

@@ -110,6 +110,8 @@ std::optional<TallyKeyParts> DecodeTallyKey(std::string_view key);
 // "tally_members": scope '\0' len(1) member BE32(day): the days a member was seen, in order.
 std::string TallyMemberPrefix(std::string_view scope, std::string_view member);
 std::string TallyMemberKey(std::string_view scope, std::string_view member, int32_t day);
+// The day of a key that starts with a TallyMemberPrefix of `prefix_size` bytes; nullopt when malformed.
+std::optional<int32_t> DecodeTallyMemberDay(std::string_view key, size_t prefix_size);
 
 // Page tokens of the rejection log, the audit log and the overdue list: the hex of the last key returned, which must
 // be `key_size` bytes long.

@@ -13,7 +13,6 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -165,8 +164,9 @@ StatusOr<BackupSummary> InspectBackup(const std::string& directory) {
   }
   BackupSummary summary;
   summary.directory = directory;
-  summary.format_version = static_cast<uint32_t>(std::strtoul(version.c_str(), nullptr, 10));
-  if (summary.format_version == 0 || summary.format_version > kFormatVersion) {
+  const std::optional<uint32_t> format = ParseFormatVersion(version);
+  summary.format_version = format.value_or(0);
+  if (!format || *format == 0 || *format > kFormatVersion) {
     return Status(ErrorCode::kInvalidArgument, "the store in " + directory + " has format version " + version +
                                                    ", which this build (version " + std::to_string(kFormatVersion) +
                                                    ") cannot open");

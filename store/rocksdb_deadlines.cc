@@ -287,13 +287,11 @@ StatusOr<OverduePage> RocksDbStore::Impl::ListOverdue(uint32_t limit, const std:
   return page;
 }
 
-namespace {
-
-// A request's history through the one "history" iterator of a whole VisitRequestsReceived. Requests come in order of
-// receipt, which is the order of their ids (UUIDv7) except for paper registrations, so the next request's events
-// usually lie a few keys after the previous one's (the events of its answers and notices in between): the iterator
-// steps forward to them, and seeks only when they are behind it or further away. A new iterator and a seek per
-// request cost most of a report's time (docs/PERFORMANCE.md, "The operators' console and metrics").
+// VisitRequestsReceived reads every request's history through one iterator. Requests come in order of receipt, which
+// is the order of their ids (UUIDv7) except for paper registrations, so the next request's events usually lie a few
+// keys after the previous one's (the events of its answers and notices in between): the iterator steps forward to
+// them, and seeks only when they are behind it or further away. A new iterator and a seek per request cost most of a
+// report's time (docs/PERFORMANCE.md, "The operators' console and metrics").
 StatusOr<std::vector<api::HistoryEvent>> ReadHistoryFrom(rocksdb::Iterator& it, const MessageId& id) {
   constexpr int kMaxSteps = 32;
   const std::string prefix = keys::HistoryPrefix(id);
@@ -323,8 +321,6 @@ StatusOr<std::vector<api::HistoryEvent>> ReadHistoryFrom(rocksdb::Iterator& it, 
   }
   return history;
 }
-
-}  // namespace
 
 Status RocksDbStore::Impl::VisitRequestsReceived(UnixMillis from_ms, UnixMillis to_ms,
                                                  const RequestVisitor& visit) const {

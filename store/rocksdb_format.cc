@@ -12,12 +12,6 @@ namespace {
 
 constexpr size_t kUpgradeBatchRecords = 256;
 
-std::optional<uint32_t> ParseFormatVersion(const std::string& text) {
-  const bool is_number = !text.empty() && text.size() <= 9 &&
-                         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-  return is_number ? std::optional<uint32_t>(static_cast<uint32_t>(std::stoul(text))) : std::nullopt;
-}
-
 Status NewerFormat(const std::string& data_dir, const std::string& stored) {
   return InternalError("the store at " + data_dir + " has format version " + stored + ", newer than version " +
                        std::to_string(kFormatVersion) +
@@ -26,11 +20,9 @@ Status NewerFormat(const std::string& data_dir, const std::string& stored) {
 }
 
 Status WriteVersion(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta, uint32_t version) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  const rocksdb::Status status =
-      db.Put(options, meta, rocksdb::Slice(keys::kFormatVersionKey), std::to_string(version));
-  return status.ok() ? Status::Ok() : FromRocksDb("writing the store's format version", status);
+  rocksdb::WriteBatch batch;
+  batch.Put(meta, rocksdb::Slice(keys::kFormatVersionKey), std::to_string(version));
+  return WriteSynced(db, batch, "writing the store's format version");
 }
 
 // Whether a state lacks a field that format 2 keeps in every state.
@@ -40,6 +32,12 @@ bool LacksFormat2Copies(const records::StoredState& state) {
 }
 
 }  // namespace
+
+std::optional<uint32_t> ParseFormatVersion(const std::string& text) {
+  const bool is_number = !text.empty() && text.size() <= 9 &&
+                         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return is_number ? std::optional<uint32_t>(static_cast<uint32_t>(std::stoul(text))) : std::nullopt;
+}
 
 // A read-only look, which writes nothing (not even RocksDB's own files): a newer store is never opened for writing.
 Status RocksDbStore::Impl::RefuseNewerFormat() const {
@@ -109,12 +107,7 @@ Status RocksDbStore::Impl::CopyIntoStates() {
   size_t in_batch = 0;
   uint32_t batches = 0;
   const auto commit = [&]() -> Status {
-    rocksdb::WriteOptions options;
-    options.sync = true;
-    const rocksdb::Status status = db_->Write(options, &batch);
-    if (!status.ok()) {
-      return FromRocksDb("upgrading the store's states", status);
-    }
+    MEZHVED_RETURN_IF_ERROR(WriteSynced(*db_, batch, "upgrading the store's states"));
     batch.Clear();
     in_batch = 0;
     if (options_.upgrade_progress) {

@@ -741,18 +741,8 @@ StatusOr<std::vector<api::HistoryEvent>> RocksDbStore::Impl::ReadHistory(const r
   if (!upper.empty()) {
     bounded.iterate_upper_bound = &upper_slice;
   }
-  std::vector<api::HistoryEvent> history;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(bounded, Handle(ColumnFamily::kHistory)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    api::HistoryEvent& event = history.emplace_back();
-    if (!event.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return InternalError(CorruptRecord(ColumnFamily::kHistory));
-    }
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb("reading the history of " + id.ToString(), it->status());
-  }
-  return history;
+  return ReadHistoryFrom(*it, id);
 }
 
 StatusOr<MessageSummary> RocksDbStore::Impl::ReadSummary(const rocksdb::ReadOptions& read_options,

@@ -395,6 +395,21 @@ inline UnixMillis ReceivedAtOf(const api::Message& message) {
   return message.has_received_at() ? ToMillis(message.received_at()) : ToMillis(message.accepted_at());
 }
 
+// One synced RocksDB write outside the group commit (opening: upgrades, the tallies' count); `what` names it in errors.
+inline Status WriteSynced(rocksdb::DB& db, rocksdb::WriteBatch& batch, std::string_view what) {
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  const rocksdb::Status status = db.Write(options, &batch);
+  return status.ok() ? Status::Ok() : FromRocksDb(std::string(what), status);
+}
+
+// The number a "meta.format_version" value holds; nullopt for anything but 1 to 9 decimal digits.
+std::optional<uint32_t> ParseFormatVersion(const std::string& text);
+
+// A message's history events read through `it` (over "history"): from where it stands when the events are a few keys
+// ahead, else after a seek (rocksdb_deadlines.cc). Every read of a history goes through it.
+StatusOr<std::vector<api::HistoryEvent>> ReadHistoryFrom(rocksdb::Iterator& it, const MessageId& id);
+
 // A request's entry in the "requests" index as the reports see it, without its history.
 RequestFacts FactsOf(const MessageId& id, const records::RequestReportEntry& entry);
 

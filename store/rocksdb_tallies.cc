@@ -83,12 +83,11 @@ bool SameMember(const TallyMember& a, const TallyMember& b) {
   return a.scope == b.scope && a.day == b.day && a.member == b.member;
 }
 
-// One RocksDB write of its own (the rebuild's steps, and the basis), synced.
-Status WriteNow(rocksdb::DB& db, rocksdb::WriteBatch& batch, std::string_view what) {
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  const rocksdb::Status status = db.Write(options, &batch);
-  return status.ok() ? Status::Ok() : FromRocksDb(std::string(what), status);
+// The stored tallies are no longer trusted: the next open with a tallier counts them again.
+Status ForgetBasis(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta) {
+  rocksdb::WriteBatch forget;
+  forget.Delete(meta, rocksdb::Slice(kTallyBasisKey));
+  return WriteSynced(db, forget, "forgetting the tallies' basis");
 }
 
 }  // namespace
@@ -121,15 +120,7 @@ Status RocksDbStore::Impl::RetallyOnEvent(GroupBatch& batch, const MessageId& id
   const std::string upper = keys::PrefixUpperBound(prefix);
   const rocksdb::Slice upper_slice(upper);
   std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kHistory, &upper_slice);
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    api::HistoryEvent& past = request.history.emplace_back();
-    if (!past.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return InternalError(CorruptRecord(ColumnFamily::kHistory));
-    }
-  }
-  if (!it->status().ok()) {
-    return FromRocksDb("reading the history of " + id.ToString(), it->status());
-  }
+  STORE_ASSIGN_OR_RETURN(request.history, ReadHistoryFrom(*it, id));
   if (request.history.size() != state.history_length()) {
     return InternalError("message " + id.ToString() + " has " + std::to_string(request.history.size()) +
                          " history events, its state counts " + std::to_string(state.history_length()));
@@ -170,11 +161,11 @@ Status RocksDbStore::Impl::AddTallyMember(GroupBatch& batch, const TallyMember& 
   std::optional<int32_t> next;
   std::unique_ptr<rocksdb::Iterator> it = batch.NewIterator(ColumnFamily::kTallyMembers, &upper_slice);
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    const std::optional<uint32_t> biased = keys::DecodeBigEndian32(it->key().ToStringView().substr(prefix.size()));
-    if (!biased) {
+    const std::optional<int32_t> seen = keys::DecodeTallyMemberDay(it->key().ToStringView(), prefix.size());
+    if (!seen) {
       return InternalError(CorruptRecord(ColumnFamily::kTallyMembers));
     }
-    const auto day = static_cast<int32_t>(*biased ^ 0x80000000U);
+    const int32_t day = *seen;
     if (day == member.day) {
       return Status::Ok();
     }
@@ -208,9 +199,7 @@ Status RocksDbStore::Impl::PrepareTallies() {
   if (options_.tallier == nullptr) {
     // Requests written now would not be tallied: the next open with a tallier must count them all again.
     if (stored) {
-      rocksdb::WriteBatch forget;
-      forget.Delete(Handle(ColumnFamily::kMeta), rocksdb::Slice(kTallyBasisKey));
-      MEZHVED_RETURN_IF_ERROR(WriteNow(*db_, forget, "forgetting the tallies' basis"));
+      MEZHVED_RETURN_IF_ERROR(ForgetBasis(*db_, Handle(ColumnFamily::kMeta)));
     }
     tally_basis_.clear();
     return Status::Ok();
@@ -226,9 +215,7 @@ Status RocksDbStore::Impl::PrepareTallies() {
 // Crash-safe in the simplest way: the basis is written last, so a rebuild that did not finish is started over by
 // the next open. The two column families are dropped and created again rather than emptied key by key.
 Status RocksDbStore::Impl::RebuildTallies(const std::string& basis) {
-  rocksdb::WriteBatch forget;
-  forget.Delete(Handle(ColumnFamily::kMeta), rocksdb::Slice(kTallyBasisKey));
-  MEZHVED_RETURN_IF_ERROR(WriteNow(*db_, forget, "forgetting the tallies' basis"));
+  MEZHVED_RETURN_IF_ERROR(ForgetBasis(*db_, Handle(ColumnFamily::kMeta)));
   for (const ColumnFamily family : {ColumnFamily::kTallies, ColumnFamily::kTallyMembers}) {
     rocksdb::ColumnFamilyHandle*& handle = handles_[ColumnFamilyIndex(family)];
     rocksdb::Status status = db_->DropColumnFamily(handle);
@@ -281,7 +268,7 @@ Status RocksDbStore::Impl::RebuildTallies(const std::string& basis) {
   }
   rocksdb::WriteBatch trust;
   trust.Put(Handle(ColumnFamily::kMeta), rocksdb::Slice(kTallyBasisKey), rocksdb::Slice(basis));
-  MEZHVED_RETURN_IF_ERROR(WriteNow(*db_, trust, "writing the tallies' basis"));
+  MEZHVED_RETURN_IF_ERROR(WriteSynced(*db_, trust, "writing the tallies' basis"));
   tally_basis_ = basis;
   return Status::Ok();
 }
