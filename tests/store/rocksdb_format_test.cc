@@ -23,6 +23,7 @@
 #include "mezhved/store/v1/records.pb.h"
 #include "store/column_families.h"
 #include "store/key_codec.h"
+#include "tests/store/raw_database.h"
 #include "tests/store/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -34,31 +35,6 @@ using namespace test_fixture;  // NOLINT(google-build-using-namespace): the fixt
 namespace records = ::mezhved::store::v1;
 namespace fs = std::filesystem;
 constexpr uint32_t kCurrentFormat = 2;
-
-// The store's RocksDB opened directly, with the column families it has (whatever format wrote them), by name.
-void WithRawDatabase(
-    const std::string& path,
-    const std::function<void(rocksdb::DB&, std::map<std::string, rocksdb::ColumnFamilyHandle*>&)>& use) {
-  std::vector<std::string> names;
-  REQUIRE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.reserve(names.size());
-  for (const std::string& name : names) {
-    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
-  }
-  rocksdb::DB* db = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &db).ok());
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name;
-  for (size_t i = 0; i < names.size(); ++i) {
-    by_name[names[i]] = handles[i];
-  }
-  use(*db, by_name);
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    REQUIRE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  delete db;
-}
 
 std::string StoredFormat(const std::string& path) {
   std::string version;

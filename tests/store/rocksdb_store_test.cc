@@ -16,6 +16,7 @@
 #include "mezhved/store/v1/records.pb.h"
 #include "store/column_families.h"
 #include "store/key_codec.h"
+#include "tests/store/raw_database.h"
 #include "tests/store/store_fixture.h"
 #include "tests/support/temp_dir.h"
 
@@ -26,7 +27,6 @@ using namespace test_fixture;  // NOLINT(google-build-using-namespace): the fixt
 
 namespace api = ::mezhved::v1;
 using google::protobuf::util::TimeUtil;
-using Handles = std::vector<rocksdb::ColumnFamilyHandle*>;
 
 // Holds the writer thread inside a callback so that the mutations submitted meanwhile form one group.
 class WriterGate {
@@ -54,23 +54,6 @@ class WriterGate {
   bool held_ = false;
   bool open_ = false;
 };
-
-// Opens the store's RocksDB directly, to damage it the way a newer version or a bad disk would.
-void WithRawDatabase(const std::string& path, const std::function<void(rocksdb::DB&, const Handles&)>& use) {
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.reserve(kColumnFamilyCount);
-  for (std::string_view name : kColumnFamilyNames) {
-    descriptors.emplace_back(std::string(name), rocksdb::ColumnFamilyOptions());
-  }
-  rocksdb::DB* db = nullptr;
-  Handles handles;
-  REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, descriptors, &handles, &db).ok());
-  use(*db, handles);
-  for (rocksdb::ColumnFamilyHandle* handle : handles) {
-    REQUIRE(db->DestroyColumnFamilyHandle(handle).ok());
-  }
-  delete db;
-}
 
 TEST_CASE("a message is accepted, leased and acknowledged, with its history", "[store]") {
   TestStore test;
@@ -806,10 +789,10 @@ TEST_CASE("Get reports a corrupt record as INTERNAL", "[store]") {
   TestStore test;
   const MessageId id = test.MustAccept(MakeRequest(kRequester, kAddressee, kStart));
   test.Destroy();
-  WithRawDatabase(test.path(), [&](rocksdb::DB& db, const Handles& handles) {
-    REQUIRE(db.Put(rocksdb::WriteOptions(), handles[ColumnFamilyIndex(ColumnFamily::kHistory)], keys::HistoryKey(id, 1),
-                   std::string("\xff\xff\xff", 3))
-                .ok());
+  WithRawDatabase(test.path(), [&](rocksdb::DB& db, RawFamilies& families) {
+    REQUIRE(
+        db.Put(rocksdb::WriteOptions(), families.at("history"), keys::HistoryKey(id, 1), std::string("\xff\xff\xff", 3))
+            .ok());
   });
   test.Reopen();
   CHECK(CodeOf(test.store().Get(id).status()) == "INTERNAL");
@@ -822,10 +805,10 @@ TEST_CASE("a mutation that fails half-way leaves neither its writes nor its queu
   REQUIRE(test.MustLease(kAddressee, LeaseAt(kStart, 2, 1, 100)).size() == 2);
   REQUIRE(test.MustSweep(kStart + 100, 1).dead_lettered == 2);
   test.Destroy();
-  WithRawDatabase(test.path(), [&](rocksdb::DB& db, const Handles& handles) {
-    REQUIRE(db.Put(rocksdb::WriteOptions(), handles[ColumnFamilyIndex(ColumnFamily::kStates)], keys::MessageKey(second),
-                   std::string("\xff\xff\xff", 3))
-                .ok());
+  WithRawDatabase(test.path(), [&](rocksdb::DB& db, RawFamilies& families) {
+    REQUIRE(
+        db.Put(rocksdb::WriteOptions(), families.at("states"), keys::MessageKey(second), std::string("\xff\xff\xff", 3))
+            .ok());
   });
   test.Reopen();
 
