@@ -260,6 +260,15 @@ StatusOr<std::shared_ptr<const seal::SignatureVerifier>> OwnSealVerifier(const c
   return std::make_shared<const seal::SignatureVerifier>(*trust, limits);
 }
 
+// The production calendar of the config: the federal years and the regional overlays (at start and on SIGHUP).
+StatusOr<std::shared_ptr<const calendar::ProductionCalendar>> LoadCalendar(const config::v1::GatewayConfig& config) {
+  StatusOr<calendar::ProductionCalendar> production_calendar = calendar::ProductionCalendar::Load(
+      config.calendar().federal_dir(),
+      {config.calendar().overlay_files().begin(), config.calendar().overlay_files().end()});
+  MEZHVED_RETURN_IF_ERROR(production_calendar.status().Prefixed("the production calendar"));
+  return std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
+}
+
 // The registries the core applies, from the config and the files it names. Loaded before the store is opened, so
 // that a broken catalogue or calendar stops start-up without touching the data.
 StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
@@ -271,11 +280,9 @@ StatusOr<gateway::Rules> LoadRules(const config::v1::GatewayConfig& config) {
       gateway::InformationTypeRegistry::Load(config.information_types_catalog());
   MEZHVED_RETURN_IF_ERROR(information_types.status().Prefixed("the information types"));
   rules.information_types = std::move(*information_types);
-  StatusOr<calendar::ProductionCalendar> production_calendar = calendar::ProductionCalendar::Load(
-      config.calendar().federal_dir(),
-      {config.calendar().overlay_files().begin(), config.calendar().overlay_files().end()});
-  MEZHVED_RETURN_IF_ERROR(production_calendar.status().Prefixed("the production calendar"));
-  rules.calendar = std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar));
+  StatusOr<std::shared_ptr<const calendar::ProductionCalendar>> production_calendar = LoadCalendar(config);
+  MEZHVED_RETURN_IF_ERROR(production_calendar.status());
+  rules.calendar = std::move(*production_calendar);
   rules.receipt_policy = config.calendar().receipt_policy() == config::v1::RECEIPT_POLICY_NEXT_WORKING_DAY
                              ? calendar::ReceiptPolicy::kNextWorkingDay
                              : calendar::ReceiptPolicy::kCivilCode;
@@ -338,20 +345,17 @@ void ReloadAgreementsAndCalendars(const Flags& flags, const config::v1::GatewayC
                                   const gateway::ParticipantRegistry& participants, gateway::Gateway& gateway,
                                   store::MessageStore& store, const Clock& clock) {
   StatusOr<config::v1::GatewayConfig> config = EffectiveConfig(flags);
-  StatusOr<calendar::ProductionCalendar> production_calendar =
-      config.ok() ? calendar::ProductionCalendar::Load(
-                        config->calendar().federal_dir(),
-                        {config->calendar().overlay_files().begin(), config->calendar().overlay_files().end()})
-                  : StatusOr<calendar::ProductionCalendar>(config.status());
+  StatusOr<std::shared_ptr<const calendar::ProductionCalendar>> production_calendar =
+      config.ok() ? LoadCalendar(*config)
+                  : StatusOr<std::shared_ptr<const calendar::ProductionCalendar>>(config.status());
   if (!production_calendar.ok()) {
     log::Error("daemon", "reload.failed")
         .Code(production_calendar.status().code())
         .Msg("SIGHUP: the agreements and calendars are kept: {}", production_calendar.status().ToString());
     return;
   }
-  gateway.ReplaceAgreementsAndCalendar(
-      std::make_shared<const gateway::AgreementRegistry>(*config, participants),
-      std::make_shared<const calendar::ProductionCalendar>(std::move(*production_calendar)));
+  gateway.ReplaceAgreementsAndCalendar(std::make_shared<const gateway::AgreementRegistry>(*config, participants),
+                                       *std::move(production_calendar));
   log::Info("daemon", "reload.applied")
       .Field("agreements", config->agreements_size())
       .Msg("SIGHUP: {} agreements and the production calendars of {} apply from now on", config->agreements_size(),
